@@ -1,0 +1,20 @@
+"""distil: synthetic and AI-feedback datasets for LLM training from YAML pipeline specs."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from distilabel_cli.dataset.custom_dataset import CustomDataset  # noqa: E402
+from distilabel_cli.llms import LlamaCppLLM, OpenAILLM  # noqa: E402
+from distilabel_cli.pipeline.pipeline import Pipeline  # noqa: E402
+from distilabel_cli.tasks import TextGenerationTask, UltraFeedbackTask  # noqa: E402
+
+__all__ = [
+    "CustomDataset",
+    "LlamaCppLLM",
+    "OpenAILLM",
+    "Pipeline",
+    "TextGenerationTask",
+    "UltraFeedbackTask",
+    "__version__",
+]

@@ -1,0 +1,45 @@
+"""The `distil` command: one module per subcommand."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from distilabel_cli import __version__
+from distilabel_cli.cli.run import run
+from distilabel_cli.cli.schema import schema
+from distilabel_cli.cli.validate import validate
+
+app = typer.Typer(
+    name="distil",
+    help="Build synthetic and AI-feedback datasets for LLM training from YAML pipeline specs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+app.command()(run)
+app.command()(validate)
+app.command()(schema)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"distil {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Build synthetic and AI-feedback datasets for LLM training from YAML pipeline specs."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,50 @@
+"""`distil run`: validate a spec, run it with progress bars, write the dataset."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from datasets import disable_progress_bars
+from rich.console import Console
+
+from distilabel_cli.cli.errors import user_errors
+from distilabel_cli.cli.options import ConfigArg, Debug
+from distilabel_cli.pipeline.progress import summary_table
+from distilabel_cli.pipeline.run import run_spec
+from distilabel_cli.spec.loader import load_spec
+
+
+def run(
+    config: ConfigArg,
+    limit: Annotated[int | None, typer.Option(help="Use only the first N input rows.")] = None,
+    output: Annotated[str | None, typer.Option(help="Write the dataset to this folder.")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a spec key: path.to.key=value (repeatable)."),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Run the first row end to end, print it, write nothing."),
+    ] = False,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    debug: Debug = False,
+) -> None:
+    """Run the pipeline a YAML spec declares and write the dataset."""
+    overrides = list(set_ or [])
+    if limit is not None:
+        overrides.append(f"input.limit={limit}")
+    if output is not None:
+        overrides.append(f"output.path={json.dumps(output)}")
+    console = Console()
+    disable_progress_bars()  # our own bars are the ones that matter
+    with user_errors(debug):
+        spec, source = load_spec(config, overrides)
+        outcome = run_spec(spec, source, progress=progress, dry_run=dry_run)
+        if dry_run:
+            rows = outcome.dataset.to_list()
+            console.print_json(data=rows[0] if rows else {}, default=str)
+            console.print("[dim]dry run: nothing was written[/dim]")
+            return
+        console.print(summary_table(outcome.report, str(outcome.output)))

@@ -1,0 +1,75 @@
+"""CustomDataset: a `datasets.Dataset` that carries the task that produced it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from datasets import Dataset
+
+from distilabel_cli.tasks import Task, task_from_sidecar
+
+TASK_SIDECAR = "distilabel-task.json"
+
+
+class CustomDataset(Dataset):
+    """A dataset plus `.task`; saving writes `distilabel-task.json` beside the data."""
+
+    task: Task | None = None
+
+    @classmethod
+    def from_dataset(cls, dataset: Dataset, task: Task | None = None) -> CustomDataset:
+        """Wrap an existing dataset (no copy of the data)."""
+        wrapped = cls(
+            dataset.data,
+            info=dataset.info.copy(),
+            split=dataset.split,
+            indices_table=dataset._indices,
+            fingerprint=dataset._fingerprint,
+        )
+        wrapped.task = task
+        return wrapped
+
+    def save_to_disk(self, dataset_path: str | Path, **kwargs: Any) -> None:  # type: ignore[override]
+        """Save data and task; an existing folder is replaced only once the new one is whole."""
+        target = Path(dataset_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        try:
+            super().save_to_disk(str(staging), **kwargs)
+            if self.task is not None:
+                (staging / TASK_SIDECAR).write_text(
+                    json.dumps(self.task.to_sidecar(), indent=2), encoding="utf-8"
+                )
+            replace_folder(staging, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    @classmethod
+    def load_from_disk(cls, dataset_path: str | Path, **kwargs: Any) -> CustomDataset:  # type: ignore[override]
+        """Load data and, when `distilabel-task.json` is there, its task."""
+        dataset = Dataset.load_from_disk(str(dataset_path), **kwargs)
+        return cls.from_dataset(dataset, read_task(Path(dataset_path)))
+
+
+def read_task(folder: Path) -> Task | None:
+    """The task stored in a dataset folder, or None."""
+    sidecar = folder / TASK_SIDECAR
+    if not sidecar.is_file():
+        return None
+    return task_from_sidecar(json.loads(sidecar.read_text(encoding="utf-8")))
+
+
+def replace_folder(new: Path, target: Path) -> None:
+    """Put `new` at `target`, removing an older `target` only after the move is possible."""
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+        new.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        new.rename(target)

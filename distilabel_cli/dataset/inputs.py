@@ -1,0 +1,175 @@
+"""Load the input dataset of a spec: local files, saved folders or Hub ids."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pyarrow as pa
+from datasets import Dataset, DatasetDict
+
+from distilabel_cli.errors import DistilError
+from distilabel_cli.spec.models import InputSpec
+
+FILE_SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")
+_SPLIT = re.compile(r"^\s*([\w.-]+)\s*(?:\[\s*(-?\d*%?)\s*:\s*(-?\d*%?)\s*\])?\s*$")
+
+
+def resolve_input_path(path: str, spec_dir: Path | None = None) -> Path | None:
+    """The local file or folder `path` names (cwd first, then the spec's folder), or None."""
+    candidates = [Path(path).expanduser()]
+    if spec_dir is not None and not Path(path).is_absolute():
+        candidates.append(spec_dir / path)
+    return next((p for p in candidates if p.exists()), None)
+
+
+def load_input(spec: InputSpec, spec_dir: Path | None = None) -> Dataset:
+    """Read, slice, rename, drop and limit the input rows as the spec says."""
+    local = resolve_input_path(spec.path, spec_dir)
+    split_name, start, stop = parse_split(spec.split)
+    if local is None:
+        dataset = _load_hub(spec.path, spec.split)
+    else:
+        dataset = _load_local(local, split_name)
+        dataset = _slice(dataset, start, stop)
+    dataset = shape_columns(dataset, spec)
+    if spec.limit is not None and spec.limit < len(dataset):
+        dataset = dataset.select(range(spec.limit))
+    return dataset
+
+
+def shape_columns(dataset: Dataset, spec: InputSpec) -> Dataset:
+    """Apply `rename` then `remove`, naming any column that does not exist."""
+    columns = dataset.column_names
+    for old in list(spec.rename) + list(spec.remove):
+        if old not in columns and old not in spec.rename.values():
+            raise DistilError(
+                f"input {spec.path}: column {old!r} not found (columns: {', '.join(columns)})"
+            )
+    if spec.rename:
+        dataset = dataset.rename_columns(spec.rename)
+    if spec.remove:
+        dataset = dataset.remove_columns(spec.remove)
+    return dataset
+
+
+def input_columns(spec: InputSpec, spec_dir: Path | None = None) -> list[str] | None:
+    """Column names after rename/remove, read cheaply; None when unknown (Hub ids)."""
+    local = resolve_input_path(spec.path, spec_dir)
+    if local is None:
+        return None
+    columns = _peek_columns(local)
+    if columns is None:
+        return None
+    columns = [spec.rename.get(c, c) for c in columns]
+    return [c for c in columns if c not in spec.remove]
+
+
+def parse_split(split: str) -> tuple[str, str, str]:
+    match = _SPLIT.match(split)
+    if not match:
+        raise DistilError(
+            f'input.split {split!r}: expected a name with an optional slice, "train[:10]"'
+        )
+    return match.group(1), match.group(2) or "", match.group(3) or ""
+
+
+def _slice(dataset: Dataset, start: str, stop: str) -> Dataset:
+    if not start and not stop:
+        return dataset
+    n = len(dataset)
+
+    def bound(text: str, default: int) -> int:
+        if not text:
+            return default
+        return int(text[:-1]) * n // 100 if text.endswith("%") else int(text)
+
+    return dataset.select(range(n)[bound(start, 0) : bound(stop, n)])
+
+
+def _load_local(path: Path, split: str) -> Dataset:
+    try:
+        if path.is_dir():
+            return _load_folder(path, split)
+        suffix = path.suffix.lower()
+        if suffix == ".jsonl":
+            import pyarrow.json as pa_json
+
+            return Dataset(pa_json.read_json(path))
+        if suffix == ".json":
+            rows = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(rows, dict):
+                rows = rows.get("data", rows.get(split))
+            if not isinstance(rows, list):
+                raise DistilError(f"{path}: expected a JSON list of objects")
+            return Dataset.from_list(rows)
+        if suffix == ".csv":
+            import pyarrow.csv as pa_csv
+
+            return Dataset(pa_csv.read_csv(path))
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            return Dataset(pq.read_table(path))
+    except (pa.ArrowInvalid, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DistilError(f"{path}: cannot read: {exc}") from None
+    raise DistilError(
+        f"{path}: unsupported input; use {', '.join(FILE_SUFFIXES)} or a saved dataset folder"
+    )
+
+
+def _load_folder(path: Path, split: str) -> Dataset:
+    from distilabel_cli.dataset.custom_dataset import CustomDataset
+
+    if (path / "dataset_dict.json").is_file():
+        splits = DatasetDict.load_from_disk(str(path))
+        if split not in splits:
+            raise DistilError(f"{path}: no split {split!r} (splits: {', '.join(splits)})")
+        return splits[split]
+    if (path / "state.json").is_file():
+        return CustomDataset.load_from_disk(path)
+    raise DistilError(f"{path}: not a saved dataset folder (no state.json or dataset_dict.json)")
+
+
+def _load_hub(path: str, split: str) -> Dataset:
+    import datasets
+
+    try:
+        loaded = datasets.load_dataset(path, split=split)
+    except Exception as exc:  # noqa: BLE001 - any loader failure becomes one clear message
+        raise DistilError(
+            f"input.path {path!r} is not a local file or folder, and loading it from the "
+            f"Hugging Face Hub failed: {type(exc).__name__}: {exc}"
+        ) from None
+    assert isinstance(loaded, Dataset)
+    return loaded
+
+
+def _peek_columns(path: Path) -> list[str] | None:
+    try:
+        if path.is_dir():
+            info = path / "dataset_info.json"
+            if info.is_file():
+                return list(json.loads(info.read_text(encoding="utf-8")).get("features", {}))
+            return None
+        suffix = path.suffix.lower()
+        if suffix == ".jsonl":
+            with path.open(encoding="utf-8") as handle:
+                first = next((line for line in handle if line.strip()), "{}")
+            return list(json.loads(first))
+        if suffix == ".csv":
+            with path.open(encoding="utf-8") as handle:
+                import csv
+
+                return next(csv.reader(handle), [])
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            return list(pq.read_schema(path).names)
+        if suffix == ".json":
+            rows = json.loads(path.read_text(encoding="utf-8"))
+            return list(rows[0]) if isinstance(rows, list) and rows else None
+    except (OSError, ValueError, pa.ArrowInvalid) as exc:
+        raise DistilError(f"{path}: cannot read: {exc}") from None
+    return None

@@ -1,0 +1,123 @@
+"""llama-cpp backend: a local GGUF model, run off the event loop in its own thread."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from distilabel_cli.llms.base import LLM, Completion
+from distilabel_cli.llms.embedded import EMBEDDED_MODEL_NAME, resolve_gguf
+from distilabel_cli.tasks.prompt import FormattedPrompt
+
+
+@dataclass(kw_only=True)
+class LlamaCppLLM(LLM):
+    """llama-cpp-python model: `model` is "embedded", a .gguf path or a loaded `Llama`.
+
+    The model is loaded lazily in a dedicated worker thread; requests run there one at a
+    time (a `Llama` is not thread-safe), so the event loop never blocks.
+    """
+
+    model: Any = "embedded"
+    n_ctx: int = 2048
+    n_threads: int | None = None
+    _llama: Any = field(default=None, init=False, repr=False)
+    _executor: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.model, str | Path):
+            self._path: Path | None = resolve_gguf(str(self.model))
+        else:
+            self._path, self._llama = None, self.model
+
+    @property
+    def model_name(self) -> str:
+        if self.model == "embedded":
+            return EMBEDDED_MODEL_NAME
+        if self._path is not None:
+            return self._path.stem
+        return Path(getattr(self._llama, "model_path", "llama-cpp")).stem
+
+    @property
+    def supports_structured_output(self) -> bool:
+        return True
+
+    def _load(self) -> Any:
+        if self._llama is None:
+            from llama_cpp import Llama
+
+            kwargs: dict[str, Any] = {"n_ctx": self.n_ctx, "verbose": False}
+            if self.n_threads:
+                kwargs["n_threads"] = self.n_threads
+            if self.seed is not None:
+                kwargs["seed"] = self.seed
+            self._llama = Llama(model_path=str(self._path), **kwargs)
+        return self._llama
+
+    def load(self) -> None:
+        """Load the model now (in the calling thread) instead of at the first request."""
+        self._load()
+
+    async def agenerate(
+        self,
+        prompt: FormattedPrompt,
+        num_generations: int = 1,
+        json_schema: dict[str, Any] | None = None,
+    ) -> list[Completion]:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama-cpp")
+        loop = asyncio.get_running_loop()
+        results = []
+        for k in range(num_generations):
+            async with self.slots:
+                seed = None if self.seed is None else self.seed + k
+                results.append(
+                    await loop.run_in_executor(
+                        self._executor, self._generate_one, prompt, json_schema, seed
+                    )
+                )
+        return results
+
+    def _generate_one(
+        self, prompt: FormattedPrompt, json_schema: dict[str, Any] | None, seed: int | None
+    ) -> Completion:
+        self.usage.requests += 1
+        try:
+            llama = self._load()
+            params: dict[str, Any] = {
+                "max_tokens": self.max_new_tokens,
+                "temperature": self.temperature,
+                "top_p": self.top_p,
+                "seed": seed,
+            }
+            if isinstance(prompt, list):
+                if json_schema is not None:
+                    params["response_format"] = {"type": "json_object", "schema": json_schema}
+                response = llama.create_chat_completion(messages=prompt, **params)
+                text = response["choices"][0]["message"]["content"]
+            else:
+                if json_schema is not None:
+                    from llama_cpp import LlamaGrammar
+
+                    params["grammar"] = LlamaGrammar.from_json_schema(
+                        json.dumps(json_schema), verbose=False
+                    )
+                response = llama.create_completion(prompt=prompt, **params)
+                text = response["choices"][0]["text"]
+        except Exception as exc:  # noqa: BLE001 - one failed request must not stop the run
+            error = f"{type(exc).__name__}: {exc}"
+            self.usage.record_failure(error)
+            return Completion(text=None, error=error)
+        usage = response.get("usage") or {}
+        self.usage.input_tokens += usage.get("prompt_tokens", 0)
+        self.usage.output_tokens += usage.get("completion_tokens", 0)
+        return Completion(text=text or "")
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None

@@ -1,0 +1,221 @@
+"""openai backend: any OpenAI-compatible server (OpenAI, vLLM, TGI, llama.cpp, Ollama)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from distilabel_cli.errors import DistilError
+from distilabel_cli.llms.base import (
+    LLM,
+    Completion,
+    FatalLLMError,
+    StructuredOutputUnsupported,
+)
+from distilabel_cli.tasks.prompt import CHAT_FORMATS, FormattedPrompt
+
+NO_KEY_NEEDED = "not-needed"
+#: Ways to ask for a JSON answer, tried in order until the server accepts one.
+SCHEMA_MODES = ("json_schema", "json_object")
+
+
+@dataclass(kw_only=True)
+class OpenAILLM(LLM):
+    """Chat or text completions from an OpenAI-compatible server.
+
+    Constructing it makes no network call. `n` is sent for several generations; when the
+    server returns fewer choices than asked, the rest (and later calls) use separate requests.
+    Retries with backoff (honouring Retry-After) come from the `openai` client.
+    """
+
+    model: str
+    base_url: str | None = None
+    api_key: str | None = None
+    timeout: float = 120.0
+    max_retries: int = 3
+    frequency_penalty: float = 0.0
+    presence_penalty: float = 0.0
+    stop: list[str] | None = None
+    structured_output: str = "auto"
+    num_threads: int | None = None
+    _client: Any = field(default=None, init=False, repr=False)
+    _n_supported: bool | None = field(default=None, init=False, repr=False)
+    _schema_mode: str | None = field(default=None, init=False, repr=False)
+    _schema_mode_confirmed: bool = field(default=False, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.num_threads:  # distilabel 0.6 name for the same thing
+            self.concurrency = self.num_threads
+        self.api_key = self.api_key or os.environ.get("OPENAI_API_KEY")
+        if not self.api_key:
+            if self.base_url is None:
+                raise DistilError(
+                    f"openai model {self.model!r}: no API key; set OPENAI_API_KEY or llm.api_key "
+                    "(or llm.base_url for a local server that needs none)"
+                )
+            self.api_key = NO_KEY_NEEDED
+        modes = {"auto": "json_schema", "json_schema": "json_schema", "json_object": "json_object"}
+        self._schema_mode = modes.get(self.structured_output)
+
+    @property
+    def model_name(self) -> str:
+        return self.model
+
+    @property
+    def supports_structured_output(self) -> bool:
+        # response_format exists for chat completions only
+        return self._schema_mode is not None and self.effective_prompt_format in CHAT_FORMATS
+
+    def client(self) -> Any:
+        """The async client of the running event loop (made on first use, no network)."""
+        if self._client is None:
+            from openai import AsyncOpenAI
+
+            self._client = AsyncOpenAI(
+                api_key=self.api_key,
+                base_url=self.base_url,
+                timeout=self.timeout,
+                max_retries=self.max_retries,
+            )
+        return self._client
+
+    def reset_loop_state(self) -> None:
+        super().reset_loop_state()
+        self._client = None
+
+    async def agenerate(
+        self,
+        prompt: FormattedPrompt,
+        num_generations: int = 1,
+        json_schema: dict[str, Any] | None = None,
+    ) -> list[Completion]:
+        if num_generations == 1 or self._n_supported is False:
+            return await self._separate(prompt, num_generations, json_schema)
+        completions = await self._request(prompt, num_generations, json_schema)
+        if len(completions) < num_generations:
+            self._n_supported = False
+            completions += await self._separate(
+                prompt, num_generations - len(completions), json_schema
+            )
+        elif completions[0].error is None:
+            self._n_supported = True
+        return completions
+
+    async def _separate(
+        self, prompt: FormattedPrompt, count: int, json_schema: dict[str, Any] | None
+    ) -> list[Completion]:
+        batches = await asyncio.gather(
+            *(self._request(prompt, 1, json_schema) for _ in range(count))
+        )
+        return [c for batch in batches for c in batch]
+
+    def _params(self, n: int) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "model": self.model,
+            "max_tokens": self.max_new_tokens,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+        }
+        optional = {
+            "n": n if n > 1 else None,
+            "seed": self.seed,
+            "stop": self.stop,
+            "frequency_penalty": self.frequency_penalty or None,
+            "presence_penalty": self.presence_penalty or None,
+        }
+        params.update({k: v for k, v in optional.items() if v is not None})
+        return params
+
+    async def _request(
+        self, prompt: FormattedPrompt, n: int, json_schema: dict[str, Any] | None
+    ) -> list[Completion]:
+        import openai
+
+        params = self._params(n)
+        async with self.slots:
+            self.usage.requests += 1
+            mode = self._schema_mode if json_schema is not None else None
+            probing = mode is not None and not self._schema_mode_confirmed
+            while True:
+                try:
+                    texts, usage = await self._call(prompt, params, json_schema, mode, probing)
+                    break
+                except openai.APIStatusError as exc:
+                    if mode is not None and _refuses_response_format(exc):
+                        mode = self._step_down(mode)
+                        if mode is None:
+                            raise StructuredOutputUnsupported(str(exc)) from exc
+                        continue
+                    if probing:  # not about the format: ask again with the usual retries
+                        probing = False
+                        continue
+                    return self._failed(n, exc)
+                except openai.APIConnectionError as exc:
+                    if probing:
+                        probing = False
+                        continue
+                    return self._failed(n, exc)
+                except openai.OpenAIError as exc:
+                    return self._failed(n, exc)
+            if mode is not None:
+                self._schema_mode_confirmed = True
+        if usage is not None:
+            self.usage.input_tokens += usage.prompt_tokens or 0
+            self.usage.output_tokens += usage.completion_tokens or 0
+        return [Completion(text=t or "") for t in texts[:n]]
+
+    async def _call(
+        self,
+        prompt: FormattedPrompt,
+        params: dict[str, Any],
+        json_schema: dict[str, Any] | None,
+        mode: str | None,
+        probing: bool,
+    ) -> tuple[list[str | None], Any]:
+        """One API call; fatal errors (bad key, unknown model) become FatalLLMError."""
+        import openai
+
+        client = self.client().with_options(max_retries=0) if probing else self.client()
+        try:
+            if isinstance(prompt, list):
+                if mode is not None:
+                    params = {**params, "response_format": _response_format(mode, json_schema)}
+                response = await client.chat.completions.create(messages=prompt, **params)
+                return [c.message.content for c in response.choices], response.usage
+            response = await client.completions.create(prompt=prompt, **params)
+            return [c.text for c in response.choices], response.usage
+        except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
+            raise FatalLLMError(f"{self.model}: {_describe(exc)}") from exc
+        except openai.NotFoundError as exc:
+            raise FatalLLMError(
+                f"{self.model}: not found at {self.base_url or 'api.openai.com'} ({_describe(exc)})"
+            ) from exc
+
+    def _step_down(self, mode: str) -> str | None:
+        """Move to the next structured-output mode after `mode` was refused."""
+        if self._schema_mode == mode:
+            modes = SCHEMA_MODES
+            self._schema_mode = modes[modes.index(mode) + 1] if mode in modes[:-1] else None
+        return self._schema_mode
+
+    def _failed(self, n: int, exc: Exception) -> list[Completion]:
+        error = _describe(exc)
+        self.usage.record_failure(error)
+        return [Completion(text=None, error=error) for _ in range(n)]
+
+
+def _response_format(mode: str, json_schema: dict[str, Any] | None) -> dict[str, Any]:
+    if mode == "json_schema":
+        return {"type": "json_schema", "json_schema": {"name": "answer", "schema": json_schema}}
+    return {"type": "json_object", "schema": json_schema}  # llama-cpp-python server style
+
+
+def _refuses_response_format(exc: Exception) -> bool:
+    message = str(exc)
+    return "response_format" in message or "json_schema" in message
+
+
+def _describe(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"

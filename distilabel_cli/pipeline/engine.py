@@ -1,0 +1,168 @@
+"""The async engine: rows stream from generator to labeller with no batch barrier.
+
+Each LLM bounds its own requests in flight; a row's labelling starts as soon as its
+generations are done; results keep input order; a failed request leaves None in place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from distilabel_cli.errors import RunAborted
+from distilabel_cli.llms.base import LLM, Completion, FatalLLMError, StructuredOutputUnsupported
+
+#: After this many requests to one LLM all failed, the run stops instead of going on.
+CIRCUIT_BREAKER_REQUESTS = 10
+
+RowCallback = Callable[[int, dict[str, Any]], None]
+
+
+@dataclass
+class ParseCounts:
+    """How many generated items / labels could be read."""
+
+    generations_ok: int = 0
+    generations_failed: int = 0
+    labels_ok: int = 0
+    labels_failed: int = 0
+
+
+@dataclass
+class EngineHooks:
+    """Callbacks for progress and checkpoints: (row index, new columns)."""
+
+    on_generated: RowCallback | None = None
+    on_labelled: RowCallback | None = None
+    on_row_done: RowCallback | None = None
+
+
+@dataclass
+class Engine:
+    """Runs a generator and/or a labeller over rows; returns each row's new columns."""
+
+    generator: LLM | None
+    labeller: LLM | None
+    num_generations: int = 1
+    hooks: EngineHooks = field(default_factory=EngineHooks)
+    counts: ParseCounts = field(default_factory=ParseCounts)
+
+    def max_rows_in_flight(self) -> int:
+        """Enough rows to keep every LLM busy, few enough to bound memory."""
+        slots = sum(llm.concurrency for llm in (self.generator, self.labeller) if llm)
+        return max(8, 2 * slots)
+
+    async def run(self, rows: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
+        """Process every row; raises `RunAborted` (with `.partial`) on a fatal LLM error."""
+        for llm in (self.generator, self.labeller):
+            if llm is not None:
+                llm.reset_loop_state()
+        results: list[dict[str, Any] | None] = [None] * len(rows)
+        window = asyncio.Semaphore(self.max_rows_in_flight())
+
+        async def process(index: int) -> None:
+            try:
+                results[index] = await self._process_row(index, rows[index])
+            finally:
+                window.release()
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for index in range(len(rows)):
+                    await window.acquire()
+                    group.create_task(process(index))
+        except* FatalLLMError as failures:
+            error = RunAborted(str(failures.exceptions[0]))
+            error.partial = results  # type: ignore[attr-defined]
+            raise error from None
+        return results
+
+    async def _process_row(self, index: int, row: dict[str, Any]) -> dict[str, Any]:
+        new: dict[str, Any] = {}
+        if self.generator is not None:
+            new.update(await self._generate(row))
+            if self.hooks.on_generated:
+                self.hooks.on_generated(index, new)
+        if self.labeller is not None:
+            new.update(await self._label({**row, **new}))
+            if self.hooks.on_labelled:
+                self.hooks.on_labelled(index, new)
+        if self.hooks.on_row_done:
+            self.hooks.on_row_done(index, new)
+        return new
+
+    async def _generate(self, row: dict[str, Any]) -> dict[str, Any]:
+        llm, n = self.generator, self.num_generations
+        assert llm is not None
+        task = llm.task
+        prompt = task.generate_prompt(row).format_as(llm.effective_prompt_format)
+        completions = await llm.agenerate(prompt, n)
+        _check_circuit(llm)
+        parsed = [
+            task.parse_output(c.text, row) if c.text is not None else task.empty_output(row)
+            for c in completions
+        ]
+        for c in completions:
+            if c.text is None:
+                self.counts.generations_failed += 1
+            else:
+                self.counts.generations_ok += 1
+        columns = {
+            "generation_model": [llm.model_name] * n,
+            "generation_prompt": [prompt] * n,
+            "raw_generation_responses": [c.text for c in completions],
+        }
+        for name in task.output_args_names:
+            columns[name] = [p.get(name) for p in parsed]
+        return columns
+
+    async def _label(self, row: dict[str, Any]) -> dict[str, Any]:
+        llm = self.labeller
+        assert llm is not None
+        task = llm.task
+        if "generations" in task.input_args_names and not any(
+            g is not None for g in row.get("generations") or []
+        ):
+            completion = Completion(text=None, error="no generations to label")
+            prompt = None
+        else:
+            prompt, completion = await self._ask_judge(llm, row)
+        if completion.text is None:
+            outputs = task.empty_output(row)
+        else:
+            outputs = task.parse_output(completion.text, row)
+        ok, failed = task.count_parsed(outputs, row)
+        self.counts.labels_ok += ok
+        self.counts.labels_failed += failed
+        return {
+            "labelling_model": llm.model_name,
+            "labelling_prompt": prompt,
+            "raw_labelling_response": completion.text,
+            **outputs,
+        }
+
+    async def _ask_judge(self, llm: LLM, row: dict[str, Any]) -> tuple[Any, Completion]:
+        task = llm.task
+        schema = task.json_schema(row) if llm.supports_structured_output else None
+        prompt = task.generate_prompt(row, structured=schema is not None)
+        formatted = prompt.format_as(llm.effective_prompt_format)
+        try:
+            [completion] = await llm.agenerate(formatted, 1, schema)
+        except StructuredOutputUnsupported:
+            formatted = task.generate_prompt(row, structured=False).format_as(
+                llm.effective_prompt_format
+            )
+            [completion] = await llm.agenerate(formatted, 1, None)
+        _check_circuit(llm)
+        return formatted, completion
+
+
+def _check_circuit(llm: LLM) -> None:
+    usage = llm.usage
+    if usage.requests >= CIRCUIT_BREAKER_REQUESTS and usage.failed_requests == usage.requests:
+        raise FatalLLMError(
+            f"the first {usage.requests} requests to {llm.model_name} all failed; "
+            f"first error: {usage.first_error}"
+        )

@@ -1,0 +1,209 @@
+"""Pipeline: a generator and/or a labeller applied to a dataset."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from datasets import Dataset, Features, List, Value, concatenate_datasets
+
+from distilabel_cli.dataset.custom_dataset import CustomDataset
+from distilabel_cli.errors import DistilError, RunAborted
+from distilabel_cli.llms.base import LLM
+from distilabel_cli.pipeline.engine import Engine, EngineHooks
+from distilabel_cli.pipeline.progress import RunProgress
+from distilabel_cli.pipeline.report import RunReport
+from distilabel_cli.tasks.base import Task
+from distilabel_cli.tasks.prompt import CHAT_FORMATS
+
+GENERATION_COLUMNS = ("generation_model", "generation_prompt", "raw_generation_responses")
+LABELLING_COLUMNS = ("labelling_model", "labelling_prompt", "raw_labelling_response")
+MESSAGE = {"role": Value("string"), "content": Value("string")}
+
+T = TypeVar("T")
+
+
+class Pipeline:
+    """Generate with `generator`, then rate with `labeller` (either may be omitted)."""
+
+    def __init__(self, generator: LLM | None = None, labeller: LLM | None = None) -> None:
+        if generator is None and labeller is None:
+            raise DistilError("a Pipeline needs a generator, a labeller or both")
+        if generator is not None and generator.task.is_labeller:
+            raise DistilError(
+                f"{type(generator.task).__name__} is a labelling task, not a generator"
+            )
+        self.generator = generator
+        self.labeller = labeller
+        self.last_report: RunReport | None = None
+
+    def output_columns(self) -> list[str]:
+        """Columns this pipeline adds, in order."""
+        columns: list[str] = []
+        if self.generator is not None:
+            columns += [*GENERATION_COLUMNS, *self.generator.task.output_args_names]
+        if self.labeller is not None:
+            columns += [*LABELLING_COLUMNS, *self.labeller.task.output_args_names]
+        return columns
+
+    def check_columns(self, input_columns: list[str]) -> None:
+        stages = [
+            (s, llm.task)
+            for s, llm in (("generator", self.generator), ("labeller", self.labeller))
+            if llm
+        ]
+        missing = missing_columns(stages, input_columns)
+        if missing:
+            stage, column = missing[0]
+            raise DistilError(
+                f"the {stage} needs column {column!r}, which neither the input "
+                f"({', '.join(input_columns) or 'no columns'}) nor the generator provides"
+            )
+
+    def generate(
+        self,
+        dataset: Dataset,
+        num_generations: int = 1,
+        batch_size: int = 8,
+        display_progress_bar: bool = False,
+        hooks: EngineHooks | None = None,
+    ) -> CustomDataset:
+        """Run the pipeline over `dataset` and return it with the new columns.
+
+        Raises `RunAborted` on a fatal LLM error; its `.dataset` holds the finished rows.
+        """
+        if num_generations < 1:
+            raise DistilError("num_generations must be at least 1")
+        self.check_columns(dataset.column_names)
+        self.batch_size = batch_size
+        source = dataset.remove_columns(
+            [c for c in self.output_columns() if c in dataset.column_names]
+        )
+        rows = source.to_list()
+        engine = Engine(self.generator, self.labeller, num_generations)
+        report = RunReport.for_llms(
+            self.generator, self.labeller, rows=len(rows), num_generations=num_generations
+        )
+        report.counts = engine.counts
+        self.last_report = report
+        started = time.perf_counter()
+        try:
+            if display_progress_bar:
+                stages = [
+                    s
+                    for s, llm in (("generating", self.generator), ("labelling", self.labeller))
+                    if llm
+                ]
+                with RunProgress(len(rows), stages) as progress:
+                    engine.hooks = _chain(progress.hooks(), hooks)
+                    results = run_coroutine(engine.run(rows))
+            else:
+                engine.hooks = hooks or EngineHooks()
+                results = run_coroutine(engine.run(rows))
+        except RunAborted as exc:
+            done = [i for i, r in enumerate(exc.partial) if r is not None]  # type: ignore[attr-defined]
+            exc.dataset = self._assemble(  # type: ignore[attr-defined]
+                source.select(done),
+                [exc.partial[i] for i in done],
+                num_generations,  # type: ignore[attr-defined]
+            )
+            report.rows_done = len(done)
+            raise
+        finally:
+            report.wall_seconds = time.perf_counter() - started
+        report.rows_done = len(results)
+        return self._assemble(source, results, num_generations)
+
+    def _assemble(self, source: Dataset, results: list[Any], num_generations: int) -> CustomDataset:
+        new = Dataset.from_list(results, features=self.features()) if results else None
+        if new is None:
+            table = Dataset.from_dict(
+                {c: [] for c in self.output_columns()}, features=self.features()
+            )
+            new = table
+        combined = concatenate_datasets([source, new], axis=1) if source.column_names else new
+        task = (self.labeller or self.generator).task  # type: ignore[union-attr]
+        return CustomDataset.from_dataset(combined, task)
+
+    def features(self) -> Features:
+        """Types of the added columns (contract: lists align with the generations)."""
+        features: dict[str, Any] = {}
+        if self.generator is not None:
+            prompt = _prompt_feature(self.generator)
+            features.update(
+                generation_model=List(Value("string")),
+                generation_prompt=List(prompt),
+                raw_generation_responses=List(Value("string")),
+            )
+            for name, feature in self.generator.task.output_features().items():
+                features[name] = List(feature)
+        if self.labeller is not None:
+            features.update(
+                labelling_model=Value("string"),
+                labelling_prompt=_prompt_feature(self.labeller),
+                raw_labelling_response=Value("string"),
+                **self.labeller.task.output_features(),
+            )
+        return Features(features)
+
+    def close(self) -> None:
+        for llm in (self.generator, self.labeller):
+            if llm is not None:
+                llm.close()
+
+
+def missing_columns(
+    stages: list[tuple[str, Task | type[Task]]], input_columns: list[str]
+) -> list[tuple[str, str]]:
+    """(stage, column) pairs a task needs that neither the input nor an earlier stage has."""
+    available = set(input_columns)
+    missing = []
+    for stage, task in stages:
+        missing += [(stage, c) for c in task.input_args_names if c not in available]
+        available |= set(task.output_args_names)
+    return missing
+
+
+def _prompt_feature(llm: LLM) -> Any:
+    return List(MESSAGE) if llm.effective_prompt_format in CHAT_FORMATS else Value("string")
+
+
+def _chain(first: EngineHooks, second: EngineHooks | None) -> EngineHooks:
+    if second is None:
+        return first
+
+    def both(a: Any, b: Any) -> Any:
+        if a is None or b is None:
+            return a or b
+        return lambda i, row: (a(i, row), b(i, row))
+
+    return EngineHooks(
+        on_generated=both(first.on_generated, second.on_generated),
+        on_labelled=both(first.on_labelled, second.on_labelled),
+        on_row_done=both(first.on_row_done, second.on_row_done),
+    )
+
+
+def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
+    """Run `coro` to the end, also from code that already runs an event loop (notebooks)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(coro)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="distil-pipeline")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]

@@ -1,0 +1,94 @@
+"""Rich progress bars for a run and the summary table at its end."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from distilabel_cli.pipeline.engine import EngineHooks
+from distilabel_cli.pipeline.report import RunReport
+
+
+class RateColumn(ProgressColumn):
+    """Rows per second of a progress task."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.2f} rows/s" if speed else "-- rows/s", style="cyan")
+
+
+class RunProgress:
+    """Progress bars (done/total, rate, ETA) for generation and labelling."""
+
+    def __init__(self, rows: int, stages: list[str], console: Console | None = None) -> None:
+        self.progress = Progress(
+            TextColumn("[bold]{task.description:<10}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TaskProgressColumn(),
+            RateColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console or Console(stderr=True),
+            transient=False,
+        )
+        self.bars = {stage: self.progress.add_task(stage, total=rows) for stage in stages}
+
+    def hooks(self) -> EngineHooks:
+        def advance(stage: str):
+            bar = self.bars.get(stage)
+            return (lambda _i, _row: self.progress.advance(bar)) if bar is not None else None
+
+        return EngineHooks(on_generated=advance("generating"), on_labelled=advance("labelling"))
+
+    def __enter__(self) -> RunProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+
+def summary_table(report: RunReport, output: str | None = None) -> Table:
+    """The end-of-run table: rows, generations, ratings, tokens, time, throughput, output."""
+    table = Table(title="distil run summary", show_header=False, title_justify="left")
+    table.add_column("what", style="bold")
+    table.add_column("value")
+    counts = report.counts
+    table.add_row("rows", f"{report.rows_done} / {report.rows}")
+    if any(r.role == "generator" for r in report.llms):
+        table.add_row(
+            "generations",
+            f"{counts.generations_ok} ok, {counts.generations_failed} failed "
+            f"({report.num_generations} per row)",
+        )
+    if any(r.role == "labeller" for r in report.llms):
+        table.add_row("ratings", f"{counts.labels_ok} parsed, {counts.labels_failed} failed")
+    for llm in report.llms:
+        usage = llm.usage
+        line = (
+            f"{llm.model}: {usage.requests} requests, {usage.failed_requests} failed, "
+            f"{usage.input_tokens} tokens in, {usage.output_tokens} out"
+        )
+        if usage.first_error:
+            line += f"\nfirst error: {usage.first_error[:200]}"
+        table.add_row(llm.role, line)
+    table.add_row("tokens", f"{report.input_tokens} in, {report.output_tokens} out")
+    table.add_row("wall time", f"{report.wall_seconds:.1f} s")
+    table.add_row("throughput", f"{report.tokens_per_second:.1f} output tokens/s")
+    if output:
+        table.add_row("dataset", output)
+    return table

@@ -1,0 +1,60 @@
+"""What a run did: rows, parse counts, tokens and time per LLM."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from distilabel_cli.llms.base import LLM, Usage
+from distilabel_cli.pipeline.engine import ParseCounts
+
+
+@dataclass
+class LLMReport:
+    """One LLM's role, model and usage."""
+
+    role: str
+    model: str
+    usage: Usage
+
+
+@dataclass
+class RunReport:
+    """Counters of one `Pipeline.generate` call."""
+
+    rows: int = 0
+    rows_done: int = 0
+    num_generations: int = 0
+    counts: ParseCounts = field(default_factory=ParseCounts)
+    llms: list[LLMReport] = field(default_factory=list)
+    wall_seconds: float = 0.0
+
+    @classmethod
+    def for_llms(cls, generator: LLM | None, labeller: LLM | None, **kwargs: Any) -> RunReport:
+        llms = [
+            LLMReport(role, llm.model_name, llm.usage)
+            for role, llm in (("generator", generator), ("labeller", labeller))
+            if llm is not None
+        ]
+        return cls(llms=llms, **kwargs)
+
+    @property
+    def input_tokens(self) -> int:
+        return sum(r.usage.input_tokens for r in self.llms)
+
+    @property
+    def output_tokens(self) -> int:
+        return sum(r.usage.output_tokens for r in self.llms)
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.output_tokens / self.wall_seconds if self.wall_seconds > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(
+            input_tokens=self.input_tokens,
+            output_tokens=self.output_tokens,
+            tokens_per_second=round(self.tokens_per_second, 2),
+        )
+        return data

@@ -1,0 +1,109 @@
+"""UltraFeedbackTask: rate a row's generations 1-5 on one aspect."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from datasets import List, Value
+
+from distilabel_cli.tasks.base import Task, template_env
+from distilabel_cli.tasks.parsing import parse_ratings
+from distilabel_cli.tasks.prompt import Prompt
+from distilabel_cli.tasks.ultrafeedback_rubrics import DEFAULT_JUDGE_SYSTEM_PROMPT, RUBRICS
+
+MIN_RATING, MAX_RATING = 1, 5
+
+
+class UltraFeedbackTask(Task):
+    """UltraFeedback judge: `rating` (list[float]) and `rationale` (list[str]) per generation."""
+
+    aspect: str = "instruction-following"
+    system_prompt: str = DEFAULT_JUDGE_SYSTEM_PROMPT
+
+    input_args_names: ClassVar[tuple[str, ...]] = ("input", "generations")
+    output_args_names: ClassVar[tuple[str, ...]] = ("rating", "rationale")
+    is_labeller: ClassVar[bool] = True
+
+    def model_post_init(self, __context: Any) -> None:
+        if self.aspect not in RUBRICS:
+            raise ValueError(f"unknown aspect {self.aspect!r}; expected one of {sorted(RUBRICS)}")
+
+    @classmethod
+    def for_aspect(cls, aspect: str, **kwargs: Any) -> UltraFeedbackTask:
+        return cls(aspect=aspect, **kwargs)
+
+    @classmethod
+    def for_overall_quality(cls, **kwargs: Any) -> UltraFeedbackTask:
+        return cls(aspect="text-quality", **kwargs)
+
+    @classmethod
+    def for_helpfulness(cls, **kwargs: Any) -> UltraFeedbackTask:
+        return cls(aspect="helpfulness", **kwargs)
+
+    @classmethod
+    def for_truthfulness(cls, **kwargs: Any) -> UltraFeedbackTask:
+        return cls(aspect="truthfulness", **kwargs)
+
+    @classmethod
+    def for_honesty(cls, **kwargs: Any) -> UltraFeedbackTask:
+        return cls(aspect="honesty", **kwargs)
+
+    @classmethod
+    def for_instruction_following(cls, **kwargs: Any) -> UltraFeedbackTask:
+        return cls(aspect="instruction-following", **kwargs)
+
+    def generate_prompt(self, row: dict[str, Any], *, structured: bool = False) -> Prompt:
+        rubric = RUBRICS[self.aspect]
+        text = (
+            template_env()
+            .get_template("ultrafeedback.jinja2")
+            .render(
+                title=rubric.title,
+                description=rubric.description,
+                rubric=list(enumerate(rubric.scores, start=1)),
+                instruction=row["input"],
+                generations=[g if g is not None else "(no response)" for g in row["generations"]],
+                structured=structured,
+            )
+        )
+        return Prompt(system_prompt=self.system_prompt, formatted_prompt=text)
+
+    def json_schema(self, row: dict[str, Any]) -> dict[str, Any]:
+        n = len(row["generations"])
+        item = {
+            "type": "object",
+            "properties": {
+                "rating": {"type": "integer", "enum": list(range(MIN_RATING, MAX_RATING + 1))},
+                "rationale": {"type": "string"},
+            },
+            "required": ["rating", "rationale"],
+            "additionalProperties": False,
+        }
+        return {
+            "type": "object",
+            "properties": {
+                "ratings": {"type": "array", "items": item, "minItems": n, "maxItems": n}
+            },
+            "required": ["ratings"],
+            "additionalProperties": False,
+        }
+
+    def parse_output(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
+        generations = row["generations"]
+        ratings, rationales = parse_ratings(text, len(generations), MIN_RATING, MAX_RATING)
+        for i, generation in enumerate(generations):
+            if generation is None:
+                ratings[i], rationales[i] = None, None
+        return {"rating": ratings, "rationale": rationales}
+
+    def output_features(self) -> dict[str, Any]:
+        return {"rating": List(Value("float64")), "rationale": List(Value("string"))}
+
+    def count_parsed(self, outputs: dict[str, Any], row: dict[str, Any]) -> tuple[int, int]:
+        expected = [g is not None for g in row["generations"]]
+        ok = sum(r is not None for r in outputs["rating"] or [])
+        return ok, sum(expected) - ok
+
+    def empty_output(self, row: dict[str, Any]) -> dict[str, Any]:
+        n = len(row["generations"])
+        return {"rating": [None] * n, "rationale": [None] * n}
