@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from distilabel_cli.llms.embedded import embedded_model_path
+os.environ["HF_HUB_OFFLINE"] = "1"  # read at import time by datasets / huggingface_hub:
+os.environ["HF_DATASETS_OFFLINE"] = "1"  # set before either is imported, so no test goes online
+
+from distilabel_cli.llms.embedded import embedded_model_path  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SERVER_API_KEY = "test-key-123"
@@ -97,11 +100,3 @@ def llama_server(
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
-
-
-@pytest.fixture
-def offline_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No Hub access and no real OpenAI key during a test."""
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)

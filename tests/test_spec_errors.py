@@ -112,7 +112,7 @@ BAD_SPECS = [
     ),
     (
         "missing-env",
-        GOOD.replace("model: gpt-4o-mini", "model: \"${DISTIL_TEST_UNSET_VAR}\""),
+        GOOD.replace("model: gpt-4o-mini", 'model: "${DISTIL_TEST_UNSET_VAR}"'),
         ["spec.yaml:8 labeller.llm.model: environment variable DISTIL_TEST_UNSET_VAR is not set"],
     ),
 ]
@@ -170,8 +170,8 @@ def test_env_interpolation_with_defaults(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DISTIL_MODEL", "my-model")
     monkeypatch.delenv("DISTIL_TEMP", raising=False)
-    text = GOOD.replace("model: gpt-4o-mini", "model: \"${DISTIL_MODEL}\"").replace(
-        "temperature: 0.5", "temperature: \"${DISTIL_TEMP:-0.25}\""
+    text = GOOD.replace("model: gpt-4o-mini", 'model: "${DISTIL_MODEL}"').replace(
+        "temperature: 0.5", 'temperature: "${DISTIL_TEMP:-0.25}"'
     )
     spec, _ = load_spec(write(tmp_path, text).name)
     assert spec.labeller.llm.model == "my-model"

@@ -13,7 +13,7 @@ from distilabel_cli.errors import DistilError
 from distilabel_cli.spec.models import InputSpec
 
 FILE_SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")
-_SPLIT = re.compile(r"^\s*([\w.-]+)\s*(?:\[\s*(-?\d*%?)\s*:\s*(-?\d*%?)\s*\])?\s*$")
+_SPLIT = re.compile(r"^\s*([\w.-]+)\s*(?:\[\s*(-?\d+%?)?\s*:\s*(-?\d+%?)?\s*\])?\s*$")
 
 
 def resolve_input_path(path: str, spec_dir: Path | None = None) -> Path | None:
@@ -41,17 +41,22 @@ def load_input(spec: InputSpec, spec_dir: Path | None = None) -> Dataset:
 
 def shape_columns(dataset: Dataset, spec: InputSpec) -> Dataset:
     """Apply `rename` then `remove`, naming any column that does not exist."""
-    columns = dataset.column_names
-    for old in list(spec.rename) + list(spec.remove):
-        if old not in columns and old not in spec.rename.values():
-            raise DistilError(
-                f"input {spec.path}: column {old!r} not found (columns: {', '.join(columns)})"
-            )
+    _require_columns(spec, "rename", list(spec.rename), dataset.column_names)
     if spec.rename:
         dataset = dataset.rename_columns(spec.rename)
+    _require_columns(spec, "remove", spec.remove, dataset.column_names)
     if spec.remove:
         dataset = dataset.remove_columns(spec.remove)
     return dataset
+
+
+def _require_columns(spec: InputSpec, key: str, wanted: list[str], columns: list[str]) -> None:
+    for column in wanted:
+        if column not in columns:
+            raise DistilError(
+                f"input.{key}: column {column!r} not found in {spec.path} "
+                f"(columns: {', '.join(columns)})"
+            )
 
 
 def input_columns(spec: InputSpec, spec_dir: Path | None = None) -> list[str] | None:

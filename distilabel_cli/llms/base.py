@@ -24,10 +24,16 @@ class Usage:
     """Counters one LLM keeps over a run."""
 
     requests: int = 0
+    ok_requests: int = 0
     failed_requests: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
     first_error: str | None = None
+
+    def record_success(self, input_tokens: int = 0, output_tokens: int = 0) -> None:
+        self.ok_requests += 1
+        self.input_tokens += input_tokens
+        self.output_tokens += output_tokens
 
     def record_failure(self, error: str) -> None:
         self.failed_requests += 1

@@ -113,11 +113,14 @@ class LlamaCppLLM(LLM):
             self.usage.record_failure(error)
             return Completion(text=None, error=error)
         usage = response.get("usage") or {}
-        self.usage.input_tokens += usage.get("prompt_tokens", 0)
-        self.usage.output_tokens += usage.get("completion_tokens", 0)
+        self.usage.record_success(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0))
         return Completion(text=text or "")
 
     def close(self) -> None:
+        """Stop the worker thread and free a model this LLM loaded itself."""
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
+        if self._llama is not None and self._path is not None:
+            self._llama.close()
+            self._llama = None

@@ -161,9 +161,10 @@ class OpenAILLM(LLM):
                     return self._failed(n, exc)
             if mode is not None:
                 self._schema_mode_confirmed = True
-        if usage is not None:
-            self.usage.input_tokens += usage.prompt_tokens or 0
-            self.usage.output_tokens += usage.completion_tokens or 0
+        self.usage.record_success(
+            (usage.prompt_tokens or 0) if usage else 0,
+            (usage.completion_tokens or 0) if usage else 0,
+        )
         return [Completion(text=t or "") for t in texts[:n]]
 
     async def _call(

@@ -161,8 +161,8 @@ class Engine:
 
 def _check_circuit(llm: LLM) -> None:
     usage = llm.usage
-    if usage.requests >= CIRCUIT_BREAKER_REQUESTS and usage.failed_requests == usage.requests:
+    if usage.failed_requests >= CIRCUIT_BREAKER_REQUESTS and usage.ok_requests == 0:
         raise FatalLLMError(
-            f"the first {usage.requests} requests to {llm.model_name} all failed; "
+            f"the first {usage.failed_requests} requests to {llm.model_name} all failed; "
             f"first error: {usage.first_error}"
         )

@@ -10,9 +10,17 @@ import json
 import re
 from typing import Any
 
-_SECTION = re.compile(r"^\s*#+\s*Output\s+for\s+Text\s+(\d+)\s*:?\s*$", re.I | re.M)
-_RATING_LINE = re.compile(r"^\s*\**\s*Rating\s*\**\s*:\s*\**\s*([^\n]*)", re.I | re.M)
-_RATIONALE_LINE = re.compile(r"^\s*\**\s*Rationale\s*\**\s*:\s*\**\s*", re.I | re.M)
+_SECTION = re.compile(
+    r"^[ \t]*(?:#+|\*\*)?[ \t]*Output[ \t]+for[ \t]+Text[ \t]+(\d+)"
+    r"[ \t]*:?[ \t]*(?:\*\*)?[ \t]*:?[ \t]*$",
+    re.I | re.M,
+)
+_RATING_LINE = re.compile(
+    r"^[ \t]*\**[ \t]*Rating[ \t]*\**[ \t]*:[ \t]*\**[ \t]*([^\n]*)", re.I | re.M
+)
+_RATIONALE_LINE = re.compile(
+    r"^[ \t]*\**[ \t]*Rationale[ \t]*\**[ \t]*:[ \t]*\**[ \t]*", re.I | re.M
+)
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 _JSON_RATING = re.compile(r'"rating"\s*:\s*"?([-+]?\d+(?:\.\d+)?)')
 _JSON_RATIONALE = re.compile(r'"rationale"\s*:\s*"((?:[^"\\]|\\.)*)("?)', re.S)
@@ -117,7 +125,10 @@ def _split_on_ratings(text: str) -> list[str]:
 def _text_item(chunk: str) -> tuple[Any, Any]:
     rating = _RATING_LINE.search(chunk)
     rationale = _RATIONALE_LINE.search(chunk)
-    return (
-        rating.group(1).strip() if rating else None,
-        chunk[rationale.end() :].strip() if rationale else None,
-    )
+    text = None
+    if rationale:
+        end = len(chunk)
+        if rating and rating.start() > rationale.start():  # "Rationale:" written first
+            end = rating.start()
+        text = chunk[rationale.end() : end].strip()
+    return (rating.group(1).strip() if rating else None, text)

@@ -12,6 +12,8 @@ from distilabel_cli.tasks.prompt import Prompt
 from distilabel_cli.tasks.ultrafeedback_rubrics import DEFAULT_JUDGE_SYSTEM_PROMPT, RUBRICS
 
 MIN_RATING, MAX_RATING = 1, 5
+#: Keeps a rambling judge from using up its token budget on the first response.
+MAX_RATIONALE_CHARS = 300
 
 
 class UltraFeedbackTask(Task):
@@ -74,7 +76,7 @@ class UltraFeedbackTask(Task):
             "type": "object",
             "properties": {
                 "rating": {"type": "integer", "enum": list(range(MIN_RATING, MAX_RATING + 1))},
-                "rationale": {"type": "string"},
+                "rationale": {"type": "string", "maxLength": MAX_RATIONALE_CHARS},
             },
             "required": ["rating", "rationale"],
             "additionalProperties": False,
