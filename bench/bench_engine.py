@@ -98,6 +98,8 @@ class Measurement:
     engine_wall: float
     server: dict[str, Any]
     progress: bool
+    client_cpu: float = 0.0
+    server_cpu: float | None = None
     checks: list[str] = field(default_factory=list)
 
 
@@ -141,6 +143,17 @@ class FakeServer:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time of the server process so far (Linux only)."""
+        if self.process is None:
+            return None
+        try:
+            with open(f"/proc/{self.process.pid}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stats(self, reset: bool = False) -> dict[str, Any]:
         """The server's counters (optionally zeroed afterwards)."""
@@ -210,15 +223,19 @@ def run_once(
     """Build the pipeline (untimed), then time one `Pipeline.generate`."""
     pipeline = build_pipeline(make_spec(scenario, server.base_url))
     server.stats(reset=True)
+    server_cpu = server.cpu_seconds()
     if profile is not None:
         profile.enable()
+    cpu = time.process_time()
     started = time.perf_counter()
     result = pipeline.generate(
         dataset, num_generations=NUM_GENERATIONS, display_progress_bar=progress
     )
     wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     if profile is not None:
         profile.disable()
+    server_cpu_after = server.cpu_seconds()
     pipeline.close()
     assert pipeline.last_report is not None
     return Measurement(
@@ -226,6 +243,12 @@ def run_once(
         engine_wall=pipeline.last_report.wall_seconds,
         server=server.stats(),
         progress=progress,
+        client_cpu=cpu,
+        server_cpu=(
+            server_cpu_after - server_cpu
+            if server_cpu is not None and server_cpu_after is not None
+            else None
+        ),
         checks=check_result(scenario, pipeline, result),
     )
 
@@ -235,10 +258,12 @@ def report_line(scenario: Scenario, m: Measurement, label: str) -> str:
     ideal = scenario.ideal(requests)
     verdict = "PASS" if scenario.passed(m.wall, ideal) else "FAIL"
     checks = "; ".join(m.checks) or "output ok"
+    server_cpu = "?" if m.server_cpu is None else f"{m.server_cpu:.2f}"
     return (
-        f"  {label:<10} wall {m.wall:6.3f} s (engine {m.engine_wall:6.3f} s)  "
-        f"requests {requests}  ideal {ideal:5.3f} s  ratio {m.wall / ideal:5.2f}  "
-        f"per row {1000 * m.wall / scenario.rows:6.3f} ms  "
+        f"  {label:<8} wall {m.wall:6.3f} s (engine {m.engine_wall:6.3f})  ideal {ideal:5.3f}  "
+        f"ratio {m.wall / ideal:5.2f}  {1000 * m.wall / scenario.rows:5.2f} ms/row  "
+        f"cpu: client {m.client_cpu:5.2f} s = {1000 * m.client_cpu / requests:4.2f} ms/request, "
+        f"server {server_cpu} s  requests {requests}  "
         f"peak in service {m.server['max_in_service']}  {verdict}  [{checks}]"
     )
 

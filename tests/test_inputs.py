@@ -227,20 +227,27 @@ def test_parse_split() -> None:
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize("path", ["someone/no-such-dataset-xyz", "missing/rows.jsonl"])
-def test_not_local_and_not_on_hub(monkeypatch: pytest.MonkeyPatch, path: str) -> None:
+def test_hub_id_that_cannot_be_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
     import datasets.config
     import huggingface_hub.constants
 
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    # both libraries read these variables at import time: patch the constants too
+    # both libraries read the offline variables at import time: patch the constants too
     monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
     monkeypatch.setattr(datasets.config, "HF_DATASETS_OFFLINE", True)
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    path = "someone/no-such-dataset-xyz"
     with pytest.raises(DistilError, match="not a local file or folder") as info:
         load_input(spec(path))
     assert path in info.value.message
+
+
+@pytest.mark.parametrize("path", ["missing/rows.jsonl", "./rows", "data/sub/rows"])
+def test_missing_local_path_is_named(path: str) -> None:
+    with pytest.raises(DistilError, match="no such file or folder") as info:
+        load_input(spec(path))
+    assert path in info.value.message
+    with pytest.raises(DistilError, match="no such file or folder"):
+        input_columns(spec(path))
 
 
 @pytest.mark.parametrize("suffix", [".txt", ".tsv", ".xlsx"])

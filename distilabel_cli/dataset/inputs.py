@@ -17,11 +17,27 @@ _SPLIT = re.compile(r"^\s*([\w.-]+)\s*(?:\[\s*(-?\d+%?)?\s*:\s*(-?\d+%?)?\s*\])?
 
 
 def resolve_input_path(path: str, spec_dir: Path | None = None) -> Path | None:
-    """The local file or folder `path` names (cwd first, then the spec's folder), or None."""
+    """The local file or folder `path` names (cwd first, then the spec's folder).
+
+    None means `path` is a Hub dataset id; a missing local-looking path is an error.
+    """
     candidates = [Path(path).expanduser()]
     if spec_dir is not None and not Path(path).is_absolute():
         candidates.append(spec_dir / path)
-    return next((p for p in candidates if p.exists()), None)
+    found = next((p for p in candidates if p.exists()), None)
+    if found is None and _looks_local(path):
+        raise DistilError(f"input.path {path!r}: no such file or folder")
+    return found
+
+
+def _looks_local(path: str) -> bool:
+    """Hub ids are `name` or `owner/name`; anything else is meant as a local path."""
+    return (
+        path.lower().endswith(FILE_SUFFIXES)
+        or path.startswith((".", "/", "~"))
+        or path.count("/") > 1
+        or "\\" in path
+    )
 
 
 def load_input(spec: InputSpec, spec_dir: Path | None = None) -> Dataset:
