@@ -74,11 +74,11 @@ class UltraFeedbackTask(Task):
         n = len(row["generations"])
         item = {
             "type": "object",
-            "properties": {
-                "rating": {"type": "integer", "enum": list(range(MIN_RATING, MAX_RATING + 1))},
+            "properties": {  # the reason first, then the score it leads to
                 "rationale": {"type": "string", "maxLength": MAX_RATIONALE_CHARS},
+                "rating": {"type": "integer", "enum": list(range(MIN_RATING, MAX_RATING + 1))},
             },
-            "required": ["rating", "rationale"],
+            "required": ["rationale", "rating"],
             "additionalProperties": False,
         }
         return {
