@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from distilabel_cli.dataset.binarize import prepare_dataset  # noqa: E402
 from distilabel_cli.dataset.custom_dataset import CustomDataset  # noqa: E402
 from distilabel_cli.llms import LlamaCppLLM, OpenAILLM  # noqa: E402
 from distilabel_cli.pipeline.pipeline import Pipeline  # noqa: E402
@@ -17,4 +18,5 @@ __all__ = [
     "TextGenerationTask",
     "UltraFeedbackTask",
     "__version__",
+    "prepare_dataset",
 ]

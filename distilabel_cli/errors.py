@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DistilError(Exception):
     """A problem with the user's input (spec, data, arguments) or environment."""
@@ -23,6 +25,18 @@ class SpecError(DistilError):
 
 
 class RunAborted(DistilError):
-    """The run could not go on (e.g. every request failed); finished rows were kept."""
+    """The run could not go on (e.g. every request failed); finished rows were kept.
+
+    `partial` holds each row's new columns (None where unfinished); `dataset` the finished
+    rows as a dataset, once the pipeline has assembled them.
+    """
 
     exit_code = 1
+    partial: list[Any] | None = None
+    dataset: Any = None
+
+
+class RunInterrupted(DistilError):
+    """Ctrl-C: in-flight requests were abandoned; finished rows are in the checkpoint."""
+
+    exit_code = 130

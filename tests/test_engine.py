@@ -152,7 +152,7 @@ def test_fatal_error_aborts_and_keeps_finished_rows() -> None:
     pipeline = Pipeline(generator=generator)
     with pytest.raises(RunAborted, match="401 bad key") as info:
         pipeline.generate(Dataset.from_dict({"input": [f"q{i}" for i in range(5)]}))
-    partial = info.value.dataset  # type: ignore[attr-defined]
+    partial = info.value.dataset
     assert partial["input"][:2] == ["q0", "q1"]  # finished rows are kept, in input order
     assert "q2" not in partial["input"]
     assert partial["generations"] == [[f"a-{q}"] for q in partial["input"]]

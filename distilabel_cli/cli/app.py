@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from distilabel_cli import __version__
+from distilabel_cli.cli.binarize import binarize
 from distilabel_cli.cli.run import run
 from distilabel_cli.cli.schema import schema
 from distilabel_cli.cli.validate import validate
@@ -22,6 +23,7 @@ app = typer.Typer(
 app.command()(run)
 app.command()(validate)
 app.command()(schema)
+app.command()(binarize)
 
 
 def _print_version(value: bool) -> None:

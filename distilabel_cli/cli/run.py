@@ -11,6 +11,7 @@ from rich.console import Console
 
 from distilabel_cli.cli.errors import user_errors
 from distilabel_cli.cli.options import ConfigArg, Debug
+from distilabel_cli.errors import DistilError
 from distilabel_cli.pipeline.progress import summary_table
 from distilabel_cli.pipeline.run import run_spec
 from distilabel_cli.spec.loader import load_spec
@@ -28,6 +29,12 @@ def run(
         bool,
         typer.Option("--dry-run", help="Run the first row end to end, print it, write nothing."),
     ] = False,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Ignore any checkpoint and start over.")
+    ] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Resume from the checkpoint; fail if there is none.")
+    ] = False,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
     debug: Debug = False,
 ) -> None:
@@ -40,8 +47,11 @@ def run(
     console = Console()
     disable_progress_bars()  # our own bars are the ones that matter
     with user_errors(debug):
+        if fresh and resume:
+            raise DistilError("--fresh and --resume exclude each other")
         spec, source = load_spec(config, overrides)
-        outcome = run_spec(spec, source, progress=progress, dry_run=dry_run)
+        mode = "fresh" if fresh else "require" if resume else "auto"
+        outcome = run_spec(spec, source, progress=progress, dry_run=dry_run, resume=mode)
         if dry_run:
             rows = outcome.dataset.to_list()
             console.print_json(data=rows[0] if rows else {}, default=str)

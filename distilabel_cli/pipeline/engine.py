@@ -54,41 +54,71 @@ class Engine:
         slots = sum(llm.concurrency for llm in (self.generator, self.labeller) if llm)
         return max(8, 2 * slots)
 
-    async def run(self, rows: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
-        """Process every row; raises `RunAborted` (with `.partial`) on a fatal LLM error."""
+    async def run(
+        self, rows: list[dict[str, Any]], prefilled: dict[int, dict[str, Any]] | None = None
+    ) -> list[dict[str, Any] | None]:
+        """Process every row; raises `RunAborted` (with `.partial`) on a fatal LLM error.
+
+        `prefilled` holds columns saved by an earlier run: stages found there are not
+        requested again (a row with generations but no labels is only labelled).
+        """
         for llm in (self.generator, self.labeller):
             if llm is not None:
                 llm.reset_loop_state()
+        prefilled = prefilled or {}
         results: list[dict[str, Any] | None] = [None] * len(rows)
+        todo = []
+        for index in range(len(rows)):
+            saved = prefilled.get(index)
+            if saved is not None and not self.stages_to_run(saved):
+                results[index] = saved
+            else:
+                todo.append(index)
         window = asyncio.Semaphore(self.max_rows_in_flight())
 
         async def process(index: int) -> None:
             try:
-                results[index] = await self._process_row(index, rows[index])
+                results[index] = await self._process_row(
+                    index, rows[index], prefilled.get(index, {})
+                )
             finally:
                 window.release()
 
         try:
             async with asyncio.TaskGroup() as group:
-                for index in range(len(rows)):
+                for index in todo:
                     await window.acquire()
                     group.create_task(process(index))
         except* FatalLLMError as failures:
             error = RunAborted(str(failures.exceptions[0]))
-            error.partial = results  # type: ignore[attr-defined]
+            error.partial = results
             raise error from None
         return results
 
-    async def _process_row(self, index: int, row: dict[str, Any]) -> dict[str, Any]:
-        new: dict[str, Any] = {}
-        if self.generator is not None:
-            new.update(await self._generate(row))
+    def stages_to_run(self, saved: dict[str, Any]) -> list[str]:
+        """The stages a row still needs, given the columns already saved for it."""
+        stages = []
+        if self.generator is not None and "generation_model" not in saved:
+            stages.append("generate")
+        if self.labeller is not None and "labelling_model" not in saved:
+            stages.append("label")
+        return stages
+
+    async def _process_row(
+        self, index: int, row: dict[str, Any], saved: dict[str, Any]
+    ) -> dict[str, Any]:
+        new: dict[str, Any] = dict(saved)
+        stages = self.stages_to_run(saved)
+        if "generate" in stages:
+            generated = await self._generate(row)
+            new.update(generated)
             if self.hooks.on_generated:
-                self.hooks.on_generated(index, new)
-        if self.labeller is not None:
-            new.update(await self._label({**row, **new}))
+                self.hooks.on_generated(index, generated)
+        if "label" in stages:
+            labelled = await self._label({**row, **new})
+            new.update(labelled)
             if self.hooks.on_labelled:
-                self.hooks.on_labelled(index, new)
+                self.hooks.on_labelled(index, labelled)
         if self.hooks.on_row_done:
             self.hooks.on_row_done(index, new)
         return new

@@ -6,22 +6,27 @@ import asyncio
 import threading
 import time
 from collections.abc import Coroutine
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
 from datasets import Dataset, Features, List, Value, concatenate_datasets
 
+from distilabel_cli.dataset.checkpoint import DatasetCheckpoint
 from distilabel_cli.dataset.custom_dataset import CustomDataset
-from distilabel_cli.errors import DistilError, RunAborted
+from distilabel_cli.errors import DistilError, RunAborted, RunInterrupted
 from distilabel_cli.llms.base import LLM
 from distilabel_cli.pipeline.engine import Engine, EngineHooks
 from distilabel_cli.pipeline.progress import RunProgress
 from distilabel_cli.pipeline.report import RunReport
+from distilabel_cli.pipeline.resume import CheckpointSession, pipeline_fingerprint
 from distilabel_cli.tasks.base import Task
 from distilabel_cli.tasks.prompt import CHAT_FORMATS
 
 GENERATION_COLUMNS = ("generation_model", "generation_prompt", "raw_generation_responses")
 LABELLING_COLUMNS = ("labelling_model", "labelling_prompt", "raw_labelling_response")
 MESSAGE = {"role": Value("string"), "content": Value("string")}
+
+RESUME_HINT = "run the same command again to resume"
 
 T = TypeVar("T")
 
@@ -69,11 +74,14 @@ class Pipeline:
         num_generations: int = 1,
         batch_size: int = 8,
         display_progress_bar: bool = False,
+        checkpoint_strategy: DatasetCheckpoint | None = None,
         hooks: EngineHooks | None = None,
     ) -> CustomDataset:
         """Run the pipeline over `dataset` and return it with the new columns.
 
-        Raises `RunAborted` on a fatal LLM error; its `.dataset` holds the finished rows.
+        With `checkpoint_strategy`, every finished row is saved as it finishes and a matching
+        earlier checkpoint is resumed. Raises `RunAborted` on a fatal LLM error (its
+        `.dataset` holds the finished rows) and `RunInterrupted` on Ctrl-C.
         """
         if num_generations < 1:
             raise DistilError("num_generations must be at least 1")
@@ -89,41 +97,63 @@ class Pipeline:
         )
         report.counts = engine.counts
         self.last_report = report
+        session = None
+        if checkpoint_strategy is not None:
+            fingerprint = pipeline_fingerprint(self.generator, self.labeller, num_generations)
+            session = CheckpointSession(
+                checkpoint_strategy, fingerprint, rows, lambda c: not engine.stages_to_run(c)
+            )
+            report.rows_resumed = session.resumed
+            report.checkpoint = str(checkpoint_strategy.folder)
         started = time.perf_counter()
         try:
-            if display_progress_bar:
-                stages = [
-                    s
-                    for s, llm in (("generating", self.generator), ("labelling", self.labeller))
-                    if llm
-                ]
-                with RunProgress(len(rows), stages) as progress:
-                    engine.hooks = _chain(progress.hooks(), hooks)
-                    results = run_coroutine(engine.run(rows))
-            else:
-                engine.hooks = hooks or EngineHooks()
-                results = run_coroutine(engine.run(rows))
+            with self._progress(display_progress_bar, len(rows), session) as progress:
+                engine.hooks = chain_hooks(
+                    progress.hooks() if progress else None,
+                    session.hooks() if session else None,
+                    hooks,
+                )
+                results = run_coroutine(engine.run(rows, session.prefilled if session else None))
         except RunAborted as exc:
-            done = [i for i, r in enumerate(exc.partial) if r is not None]  # type: ignore[attr-defined]
-            exc.dataset = self._assemble(  # type: ignore[attr-defined]
-                source.select(done),
-                [exc.partial[i] for i in done],
-                num_generations,  # type: ignore[attr-defined]
-            )
+            done = [i for i, r in enumerate(exc.partial) if r is not None]
+            exc.dataset = self._assemble(source.select(done), [exc.partial[i] for i in done])
             report.rows_done = len(done)
             raise
+        except KeyboardInterrupt:
+            saved = (
+                f"{session.finished} finished rows are saved in {report.checkpoint}"
+                if session
+                else "nothing was saved (no checkpoint)"
+            )
+            raise RunInterrupted(
+                f"interrupted: {saved}", details=[RESUME_HINT] if session else []
+            ) from None
         finally:
             report.wall_seconds = time.perf_counter() - started
+            if session is not None:
+                session.close()
         report.rows_done = len(results)
-        return self._assemble(source, results, num_generations)
+        return self._assemble(source, results)
 
-    def _assemble(self, source: Dataset, results: list[Any], num_generations: int) -> CustomDataset:
-        new = Dataset.from_list(results, features=self.features()) if results else None
-        if new is None:
-            table = Dataset.from_dict(
-                {c: [] for c in self.output_columns()}, features=self.features()
-            )
-            new = table
+    def _progress(
+        self, display: bool, rows: int, session: CheckpointSession | None
+    ) -> AbstractContextManager[RunProgress | None]:
+        if not display:
+            return nullcontext()
+        stages = {"generating": self.generator, "labelling": self.labeller}
+        saved = session.prefilled.values() if session else []
+        done = {
+            "generating": sum("generation_model" in c for c in saved),
+            "labelling": sum("labelling_model" in c for c in saved),
+        }
+        return RunProgress(rows, {s: done[s] for s, llm in stages.items() if llm})
+
+    def _assemble(self, source: Dataset, results: list[Any]) -> CustomDataset:
+        features = self.features()
+        if results:
+            new = Dataset.from_list(results, features=features)
+        else:
+            new = Dataset.from_dict({c: [] for c in features}, features=features)
         combined = concatenate_datasets([source, new], axis=1) if source.column_names else new
         task = (self.labeller or self.generator).task  # type: ignore[union-attr]
         return CustomDataset.from_dataset(combined, task)
@@ -171,19 +201,22 @@ def _prompt_feature(llm: LLM) -> Any:
     return List(MESSAGE) if llm.effective_prompt_format in CHAT_FORMATS else Value("string")
 
 
-def _chain(first: EngineHooks, second: EngineHooks | None) -> EngineHooks:
-    if second is None:
-        return first
+def chain_hooks(*hooks: EngineHooks | None) -> EngineHooks:
+    """One set of hooks that calls each given set in turn."""
+    present = [h for h in hooks if h is not None]
 
-    def both(a: Any, b: Any) -> Any:
-        if a is None or b is None:
-            return a or b
-        return lambda i, row: (a(i, row), b(i, row))
+    def combined(name: str) -> Any:
+        calls = [getattr(h, name) for h in present if getattr(h, name) is not None]
+        if not calls:
+            return None
+        if len(calls) == 1:
+            return calls[0]
+        return lambda index, columns: [call(index, columns) for call in calls]
 
     return EngineHooks(
-        on_generated=both(first.on_generated, second.on_generated),
-        on_labelled=both(first.on_labelled, second.on_labelled),
-        on_row_done=both(first.on_row_done, second.on_row_done),
+        on_generated=combined("on_generated"),
+        on_labelled=combined("on_labelled"),
+        on_row_done=combined("on_row_done"),
     )
 
 

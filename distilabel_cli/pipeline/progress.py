@@ -32,7 +32,8 @@ class RateColumn(ProgressColumn):
 class RunProgress:
     """Progress bars (done/total, rate, ETA) for generation and labelling."""
 
-    def __init__(self, rows: int, stages: list[str], console: Console | None = None) -> None:
+    def __init__(self, rows: int, stages: dict[str, int], console: Console | None = None) -> None:
+        """`stages` maps each stage name to the rows already done (resumed)."""
         self.progress = Progress(
             TextColumn("[bold]{task.description:<10}"),
             BarColumn(),
@@ -45,7 +46,10 @@ class RunProgress:
             console=console or Console(stderr=True),
             transient=False,
         )
-        self.bars = {stage: self.progress.add_task(stage, total=rows) for stage in stages}
+        self.bars = {
+            stage: self.progress.add_task(stage, total=rows, completed=done)
+            for stage, done in stages.items()
+        }
 
     def hooks(self) -> EngineHooks:
         def advance(stage: str):
@@ -68,7 +72,8 @@ def summary_table(report: RunReport, output: str | None = None) -> Table:
     table.add_column("what", style="bold")
     table.add_column("value")
     counts = report.counts
-    table.add_row("rows", f"{report.rows_done} / {report.rows}")
+    resumed = f" ({report.rows_resumed} resumed from the checkpoint)" if report.rows_resumed else ""
+    table.add_row("rows", f"{report.rows_done} / {report.rows}{resumed}")
     if any(r.role == "generator" for r in report.llms):
         table.add_row(
             "generations",
@@ -91,4 +96,6 @@ def summary_table(report: RunReport, output: str | None = None) -> Table:
     table.add_row("throughput", f"{report.tokens_per_second:.1f} output tokens/s")
     if output:
         table.add_row("dataset", output)
+    if report.checkpoint:
+        table.add_row("checkpoint", report.checkpoint)
     return table

@@ -24,6 +24,8 @@ class RunReport:
 
     rows: int = 0
     rows_done: int = 0
+    rows_resumed: int = 0
+    checkpoint: str | None = None
     num_generations: int = 0
     counts: ParseCounts = field(default_factory=ParseCounts)
     llms: list[LLMReport] = field(default_factory=list)

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from distilabel_cli import __version__
+from distilabel_cli.dataset.checkpoint import DatasetCheckpoint, ResumeMode
 from distilabel_cli.dataset.custom_dataset import CustomDataset
 from distilabel_cli.dataset.inputs import load_input
-from distilabel_cli.errors import RunAborted
+from distilabel_cli.errors import DistilError, RunAborted
 from distilabel_cli.pipeline.build import build_pipeline, check_spec_columns
 from distilabel_cli.pipeline.report import RunReport
 from distilabel_cli.spec.loader import SpecSource
@@ -30,27 +31,42 @@ class RunOutcome:
 
 
 def run_spec(
-    spec: PipelineSpec, source: SpecSource, *, progress: bool = True, dry_run: bool = False
+    spec: PipelineSpec,
+    source: SpecSource,
+    *,
+    progress: bool = True,
+    dry_run: bool = False,
+    resume: ResumeMode = "auto",
 ) -> RunOutcome:
-    """Execute a validated spec. A dry run processes the first row and writes nothing."""
+    """Execute a validated spec. A dry run processes the first row and writes nothing.
+
+    Finished rows go to the spec's checkpoint as they finish; a re-run resumes from it.
+    """
     check_spec_columns(spec, source)
     dataset = load_input(spec.input, Path(source.file).parent)
     if dry_run:
         dataset = dataset.select(range(min(1, len(dataset))))
     pipeline = build_pipeline(spec)
     output = Path(spec.output.path)
+    checkpoint = checkpoint_for(spec, resume) if not dry_run else None
     try:
         result = pipeline.generate(
             dataset,
             num_generations=spec.run.num_generations,
             batch_size=spec.run.batch_size,
             display_progress_bar=progress and not dry_run,
+            checkpoint_strategy=checkpoint,
         )
     except RunAborted as exc:
-        partial = output.with_name(output.name + PARTIAL_SUFFIX)
-        if len(exc.dataset) and not dry_run:  # type: ignore[attr-defined]
-            write_outputs(exc.dataset, spec, pipeline.last_report, partial)  # type: ignore[attr-defined]
-            exc.details.append(f"{len(exc.dataset)} finished rows were saved to {partial}")  # type: ignore[attr-defined]
+        if checkpoint is not None:
+            exc.details.append(
+                f"finished rows are saved in {checkpoint.folder}; fix the cause and run the "
+                "same command again to resume"
+            )
+        elif len(exc.dataset) and not dry_run:
+            partial = output.with_name(output.name + PARTIAL_SUFFIX)
+            write_outputs(exc.dataset, spec, pipeline.last_report, partial)
+            exc.details.append(f"{len(exc.dataset)} finished rows were saved to {partial}")
         raise
     finally:
         pipeline.close()
@@ -59,6 +75,23 @@ def run_spec(
         return RunOutcome(result, pipeline.last_report, None)
     write_outputs(result, spec, pipeline.last_report, output)
     return RunOutcome(result, pipeline.last_report, output)
+
+
+def checkpoint_for(spec: PipelineSpec, resume: ResumeMode) -> DatasetCheckpoint | None:
+    """The checkpoint a spec asks for (None when disabled)."""
+    options = spec.checkpoint
+    if not options.enabled:
+        if resume == "require":
+            raise DistilError("--resume: this spec disables its checkpoint (checkpoint.enabled)")
+        return None
+    extra = {"repo_id": options.repo_id, "private": options.private} if options.repo_id else {}
+    return DatasetCheckpoint(
+        path=spec.checkpoint_path(),
+        save_frequency=options.save_frequency,
+        strategy=options.strategy,
+        extra_kwargs=extra,
+        resume=resume,
+    )
 
 
 def write_outputs(

@@ -113,6 +113,27 @@ class OutputSpec(StrictModel):
     formats: list[Literal["jsonl", "parquet"]] = Field(default_factory=list)
 
 
+class CheckpointSpec(StrictModel):
+    """Where finished rows are saved as they finish, so that a re-run resumes."""
+
+    strategy: Literal["disk", "hf-hub"] = "disk"
+    path: str | None = Field(None, description="Folder; default: OUTPUT_PATH.checkpoint.")
+    save_frequency: int = Field(
+        100, description="Rows between fsyncs (and Hub pushes for hf-hub); -1: at the end only."
+    )
+    repo_id: str | None = Field(None, description="Dataset repo for strategy hf-hub.")
+    private: bool = Field(True, description="Create the hf-hub repo as private.")
+    enabled: bool = Field(True, description="false: no checkpoint (nothing saved until the end).")
+
+    @model_validator(mode="after")
+    def _hub_needs_repo(self) -> CheckpointSpec:
+        if self.strategy == "hf-hub" and not self.repo_id:
+            raise ValueError("strategy hf-hub needs repo_id")
+        if self.save_frequency == 0 or self.save_frequency < -1:
+            raise ValueError("save_frequency must be a positive number of rows, or -1")
+        return self
+
+
 class PipelineSpec(StrictModel):
     """A whole distil pipeline: input, generator and/or labeller, run options, output."""
 
@@ -122,7 +143,12 @@ class PipelineSpec(StrictModel):
     generator: StageSpec | None = None
     labeller: StageSpec | None = None
     run: RunSpec = Field(default_factory=RunSpec)
+    checkpoint: CheckpointSpec = Field(default_factory=CheckpointSpec)
     output: OutputSpec
+
+    def checkpoint_path(self) -> str:
+        """The checkpoint folder: as given, or beside the output folder."""
+        return self.checkpoint.path or f"{self.output.path.rstrip('/')}.checkpoint"
 
     @model_validator(mode="after")
     def _needs_a_stage(self) -> PipelineSpec:

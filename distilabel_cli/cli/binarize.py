@@ -1,0 +1,144 @@
+"""`distil binarize`: turn a rated dataset into DPO pairs and write them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from datasets import disable_progress_bars
+from rich.console import Console
+from rich.table import Table
+
+from distilabel_cli.cli.errors import user_errors
+from distilabel_cli.cli.options import Debug
+from distilabel_cli.dataset.binarize import BinarizeSummary
+from distilabel_cli.dataset.binarize import binarize as binarize_dataset
+from distilabel_cli.dataset.binarize_columns import BinarizeColumns
+from distilabel_cli.dataset.custom_dataset import CustomDataset
+from distilabel_cli.dataset.inputs import load_input, resolve_input_path
+from distilabel_cli.errors import DistilError
+from distilabel_cli.spec.models import InputSpec
+
+
+class Strategy(StrEnum):
+    random = "random"
+    worst = "worst"
+
+
+class Format(StrEnum):
+    arrow = "arrow"
+    jsonl = "jsonl"
+    parquet = "parquet"
+
+
+def _column_option(role: str, default: str) -> Any:
+    return typer.Option(f"--{role}-column", help=f"Column holding the {role} (default: {default}).")
+
+
+def binarize(
+    input_path: Annotated[
+        str,
+        typer.Argument(
+            metavar="INPUT",
+            help="Rated dataset: a folder saved by distil or `datasets`, a .jsonl/.json/.csv/"
+            ".parquet file, or a Hugging Face Hub dataset id.",
+            show_default=False,
+        ),
+    ],
+    strategy: Annotated[
+        Strategy, typer.Option(help="Rejected = a random lower-rated response, or the worst.")
+    ] = Strategy.random,
+    keep_ties: Annotated[
+        bool, typer.Option("--keep-ties", help="Keep pairs whose two ratings are equal.")
+    ] = False,
+    sft: Annotated[bool, typer.Option("--sft", help="Add a `messages` column (= chosen).")] = False,
+    seed: Annotated[int | None, typer.Option(help="Seed for the random strategy.")] = None,
+    min_margin: Annotated[
+        float | None, typer.Option(help="Drop pairs whose rating gap is smaller than this.", min=0)
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(help="Output folder (default: ./<input name>-binarized).", file_okay=False),
+    ] = None,
+    fmt: Annotated[
+        Format, typer.Option("--format", help="arrow: a saved dataset folder; or one data file.")
+    ] = Format.arrow,
+    prompt_column: Annotated[str | None, _column_option("prompt", "input")] = None,
+    generations_column: Annotated[str | None, _column_option("generations", "generations")] = None,
+    ratings_column: Annotated[str | None, _column_option("ratings", "rating")] = None,
+    models_column: Annotated[str | None, _column_option("models", "generation_model")] = None,
+    debug: Debug = False,
+) -> None:
+    """Binarize a rated dataset into chosen/rejected pairs for DPO (TRL format)."""
+    disable_progress_bars()
+    with user_errors(debug):
+        target = output or Path(f"{Path(input_path.rstrip('/')).stem}-binarized")
+        _check_output(input_path, target, fmt)
+        dataset = load_input(InputSpec(path=input_path))
+        columns = BinarizeColumns(prompt_column, generations_column, ratings_column, models_column)
+        result = binarize_dataset(
+            dataset,
+            strategy=strategy.value,
+            sft=sft,
+            seed=seed,
+            keep_ties=keep_ties,
+            min_margin=min_margin,
+            columns=columns,
+        )
+        written = write(result.dataset, target, fmt)
+        console = Console()
+        console.print(summary_table(result.summary, min_margin))
+        console.print(f"wrote {result.summary.pairs_out} pairs to {written}")
+
+
+def _check_output(input_path: str, target: Path, fmt: Format) -> None:
+    """Refuse to replace the input, or (arrow) a folder that is not a saved dataset."""
+    local = resolve_input_path(input_path)
+    if local is not None and local.resolve() == target.resolve():
+        raise DistilError(f"--output {target}: would overwrite INPUT; choose another folder")
+    if target.is_file():
+        raise DistilError(f"--output {target}: is a file; expected a folder")
+    replaced = fmt is Format.arrow and target.is_dir() and any(target.iterdir())
+    if replaced and not (target / "state.json").is_file():
+        raise DistilError(
+            f"--output {target}: folder exists and is not a saved dataset; choose another"
+        )
+
+
+def write(dataset: CustomDataset, target: Path, fmt: Format) -> Path:
+    """Save as an Arrow folder (with task sidecar) or one .jsonl/.parquet file in `target`."""
+    if fmt is Format.arrow:
+        dataset.save_to_disk(target)
+        return target
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / f"data.{fmt.value}"
+    if fmt is Format.jsonl:
+        dataset.to_json(str(path), lines=True, force_ascii=False)
+    else:
+        dataset.to_parquet(str(path))
+    return path
+
+
+def summary_table(summary: BinarizeSummary, min_margin: float | None) -> Table:
+    """Rows in, pairs out, what was dropped and why, and the rating-gap histogram."""
+    table = Table(title=f"distil binarize ({summary.strategy})", show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_row("rows in", f"{summary.rows_in:,}")
+    table.add_row("pairs out", f"{summary.pairs_out:,}", style="bold")
+    table.add_row("ties dropped", f"{summary.ties_dropped:,}")
+    if min_margin is not None:
+        table.add_row(f"gap below {min_margin:g} dropped", f"{summary.margin_dropped:,}")
+    table.add_row("invalid rows dropped", f"{summary.invalid_dropped:,}")
+    for reason, count in summary.invalid.items():
+        table.add_row(f"  {reason}", f"{count:,}", style="dim")
+    if summary.margin_histogram:
+        table.add_section()
+        table.add_row("rating gap", "pairs", style="bold")
+        peak = max(count for _, count in summary.margin_histogram) or 1
+        for label, count in summary.margin_histogram:
+            bar = "█" * max(1 if count else 0, round(20 * count / peak))
+            table.add_row(f"  {label}", f"{count:,} {bar:<20}")
+    return table

@@ -1,0 +1,216 @@
+"""Binarize a rated dataset into DPO pairs (TRL conversational chosen/rejected)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pyarrow as pa
+from datasets import Dataset
+from datasets.fingerprint import generate_random_fingerprint
+
+from distilabel_cli.dataset.binarize_columns import BinarizeColumns, RatedColumns, resolve_columns
+from distilabel_cli.dataset.binarize_select import Pairs, select_pairs
+from distilabel_cli.dataset.custom_dataset import CustomDataset
+from distilabel_cli.errors import DistilError
+
+Strategy = Literal["random", "worst"]
+STRATEGIES: tuple[str, ...] = ("random", "worst")
+#: Above this many distinct margins the histogram uses equal-width bins.
+MAX_HISTOGRAM_BINS = 10
+
+
+@dataclass
+class BinarizeSummary:
+    """What binarization kept and dropped."""
+
+    strategy: str
+    rows_in: int
+    pairs_out: int
+    ties_dropped: int = 0
+    margin_dropped: int = 0
+    invalid: dict[str, int] = field(default_factory=dict)
+    margin_histogram: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def invalid_dropped(self) -> int:
+        """Rows dropped before pairing, all reasons together."""
+        return sum(self.invalid.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "strategy": self.strategy,
+            "rows_in": self.rows_in,
+            "pairs_out": self.pairs_out,
+            "ties_dropped": self.ties_dropped,
+            "margin_dropped": self.margin_dropped,
+            "invalid": dict(self.invalid),
+            "margin_histogram": [list(item) for item in self.margin_histogram],
+        }
+
+
+@dataclass
+class BinarizeResult:
+    """The binarized dataset and its summary."""
+
+    dataset: CustomDataset
+    summary: BinarizeSummary
+
+
+def binarize(
+    dataset: Dataset | pa.Table,
+    strategy: Strategy = "random",
+    sft: bool = False,
+    seed: int | None = None,
+    keep_ties: bool = False,
+    min_margin: float | None = None,
+    columns: BinarizeColumns | Mapping[str, str] | None = None,
+) -> BinarizeResult:
+    """Binarize and also return a summary; see `prepare_dataset`."""
+    if strategy not in STRATEGIES:
+        raise DistilError(f"strategy {strategy!r}: expected one of {', '.join(STRATEGIES)}")
+    if min_margin is not None and not min_margin >= 0:
+        raise DistilError(f"min_margin {min_margin}: must be a number >= 0")
+    task = getattr(dataset, "task", None)
+    table = dataset if isinstance(dataset, pa.Table) else dataset.with_format("arrow")[:]
+    cols = resolve_columns(table, BinarizeColumns.coerce(columns), task)
+
+    pairs = select_pairs(cols, strategy, np.random.default_rng(seed))
+    margin = pairs.rating_chosen - pairs.rating_rejected
+    tie = margin == 0
+    keep = np.ones(len(margin), bool) if keep_ties else ~tie
+    small = keep & (margin < min_margin) if min_margin is not None else np.zeros_like(keep)
+    pairs = pairs.keep(keep & ~small)
+
+    summary = BinarizeSummary(
+        strategy=strategy,
+        rows_in=table.num_rows,
+        pairs_out=len(pairs.rows),
+        ties_dropped=0 if keep_ties else int(tie.sum()),
+        margin_dropped=int(small.sum()),
+        invalid=pairs.invalid,
+        margin_histogram=margin_histogram(pairs.rating_chosen - pairs.rating_rejected),
+    )
+    params = (strategy, sft, seed, keep_ties, min_margin, BinarizeColumns.coerce(columns))
+    out = Dataset(build_table(cols, pairs, sft), fingerprint=_fingerprint(dataset, params))
+    return BinarizeResult(CustomDataset.from_dataset(out, task), summary)
+
+
+def prepare_dataset(
+    dataset: Dataset | pa.Table,
+    strategy: Strategy = "random",
+    sft: bool = False,
+    seed: int | None = None,
+    keep_ties: bool = False,
+    min_margin: float | None = None,
+    columns: BinarizeColumns | Mapping[str, str] | None = None,
+) -> CustomDataset:
+    """Turn a rated dataset into DPO pairs (one per row) in TRL's conversational format.
+
+    Chosen is the highest rated generation (the first on ties). Rejected is, for
+    `worst`, the lowest rated other one (the first on ties) and, for `random`, a uniform
+    pick among those rated strictly below chosen (any other when all tie), reproducible
+    with `seed`. Generations rated None/NaN, or that are None, are ignored; rows left
+    with fewer than two, with no ratings, or whose ratings/generations/models/rationales
+    differ in length are dropped. `keep_ties=False` drops equal-rated pairs and
+    `min_margin` drops pairs whose rating gap is smaller. `sft=True` adds `messages`.
+    """
+    return binarize(dataset, strategy, sft, seed, keep_ties, min_margin, columns).dataset
+
+
+def _fingerprint(dataset: Dataset | pa.Table, params: tuple[Any, ...]) -> str:
+    """Derived from the input's fingerprint and the parameters (hashing the table is slow)."""
+    source = getattr(dataset, "_fingerprint", None)
+    if source is None or (params[0] == "random" and params[2] is None):  # unknown, unseeded
+        return generate_random_fingerprint()
+    return hashlib.sha256(repr((source, params)).encode()).hexdigest()[:16]
+
+
+def build_table(cols: RatedColumns, pairs: Pairs, sft: bool) -> pa.Table:
+    """The output columns of the contract, in order."""
+    rows = pa.array(pairs.rows, pa.int64())
+    prompt = _text(cols.prompt.take(rows))
+    chosen_text = _text(_item(cols.generations.values, cols.generations.starts, pairs, True))
+    rejected_text = _text(_item(cols.generations.values, cols.generations.starts, pairs, False))
+    chosen = conversation(prompt, chosen_text)
+    data: dict[str, pa.Array] = {
+        "prompt": prompt,
+        "chosen": chosen,
+        "rejected": conversation(prompt, rejected_text),
+        "rating_chosen": pa.array(pairs.rating_chosen, pa.float64()),
+        "rating_rejected": pa.array(pairs.rating_rejected, pa.float64()),
+        "chosen_model": _per_item(cols.models, pairs, True),
+        "rejected_model": _per_item(cols.models, pairs, False),
+    }
+    if cols.rationale is not None:
+        data["chosen_rationale"] = _per_item(cols.rationale, pairs, True)
+        data["rejected_rationale"] = _per_item(cols.rationale, pairs, False)
+    if sft:
+        data["messages"] = chosen
+    return pa.table(data)
+
+
+def _item(values: pa.Array, starts: np.ndarray, pairs: Pairs, chosen: bool) -> pa.Array:
+    within = pairs.chosen if chosen else pairs.rejected
+    return values.take(pa.array(starts[pairs.rows] + within, pa.int64()))
+
+
+def _per_item(array: pa.Array | None, pairs: Pairs, chosen: bool) -> pa.Array:
+    """Models/rationales of the chosen (or rejected) generation; "" with no column."""
+    if array is None:
+        return pa.repeat(pa.scalar("", pa.string()), len(pairs.rows))
+    rows = pa.array(pairs.rows, pa.int64())
+    if not (pa.types.is_list(array.type) or pa.types.is_large_list(array.type)):
+        return _text(array.take(rows))  # one value per row (e.g. JudgeLM's rationale)
+    starts = array.offsets.to_numpy(zero_copy_only=False).astype(np.int64)[:-1]
+    null_rows = array.is_null().to_numpy(zero_copy_only=False)[pairs.rows]
+    within = pairs.chosen if chosen else pairs.rejected
+    index = pa.array(starts[pairs.rows] + within, pa.int64(), mask=null_rows)
+    return _text(array.values.take(index))
+
+
+def _text(array: pa.Array) -> pa.Array:
+    """Text as `string`, or `large_string` when it would not fit 32-bit offsets."""
+    if pa.types.is_large_string(array.type) and array.nbytes < 2**31 - 2**20:
+        return array.cast(pa.string())
+    if pa.types.is_null(array.type):
+        return array.cast(pa.string())
+    return array
+
+
+def conversation(prompts: pa.Array, responses: pa.Array) -> pa.ListArray:
+    """[{role: user, content: prompt}, {role: assistant, content: response}] per row."""
+    n = len(prompts)
+    big = prompts.nbytes + responses.nbytes >= 2**31 - 2**20
+    kind = pa.large_string() if big else pa.string()
+    order = np.empty(2 * n, np.int64)
+    order[0::2] = np.arange(n)
+    order[1::2] = np.arange(n, 2 * n)
+    contents = pa.concat_arrays([prompts.cast(kind), responses.cast(kind)]).take(order)
+    turns = pa.StructArray.from_arrays([_roles(n), contents], names=["role", "content"])
+    return pa.ListArray.from_arrays(pa.array(np.arange(0, 2 * n + 1, 2, dtype=np.int32)), turns)
+
+
+def _roles(n: int) -> pa.Array:
+    """ "user", "assistant" repeated n times, built straight from buffers."""
+    unit, user = b"userassistant", len(b"user")
+    offsets = np.empty(2 * n + 1, np.int32)
+    offsets[0] = 0
+    offsets[1::2] = np.arange(n, dtype=np.int32) * len(unit) + user
+    offsets[2::2] = (np.arange(n, dtype=np.int32) + 1) * len(unit)
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(unit * n)]
+    return pa.Array.from_buffers(pa.string(), 2 * n, buffers)
+
+
+def margin_histogram(margin: np.ndarray) -> list[tuple[str, int]]:
+    """Pairs per rating gap: one entry per distinct gap, or equal-width bins when many."""
+    if not len(margin):
+        return []
+    values, counts = np.unique(margin, return_counts=True)
+    if len(values) <= MAX_HISTOGRAM_BINS:
+        return [(f"{v:g}", int(c)) for v, c in zip(values, counts, strict=True)]
+    counts, edges = np.histogram(margin, bins=MAX_HISTOGRAM_BINS)
+    return [(f"{edges[i]:.3g} to {edges[i + 1]:.3g}", int(c)) for i, c in enumerate(counts)]
