@@ -1,0 +1,192 @@
+"""Checkpoints and resume through the real engine and the real on-disk format.
+
+The LLMs are scripted test doubles of the LLM interface that count requests; crash tests
+with real processes and a real HTTP server live in test_crash_resume.py.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from datasets import Dataset
+
+from distilabel_cli import Pipeline, TextGenerationTask, UltraFeedbackTask
+from distilabel_cli.dataset.checkpoint import (
+    ROWS_FILE,
+    CheckpointWriter,
+    DatasetCheckpoint,
+    read_checkpoint,
+    start_checkpoint,
+)
+from distilabel_cli.errors import DistilError, RunAborted
+from distilabel_cli.llms.base import LLM, Completion, FatalLLMError
+from distilabel_cli.pipeline.resume import CheckpointMismatch
+
+
+@dataclass(kw_only=True)
+class CountingLLM(LLM):
+    """Deterministic answers; counts requests per prompt; can fail fatally on one input."""
+
+    fail_on: str | None = None
+    seen: Counter = field(default_factory=Counter)
+
+    @property
+    def model_name(self) -> str:
+        return "counting"
+
+    @property
+    def supports_structured_output(self) -> bool:
+        return True
+
+    async def agenerate(self, prompt, num_generations=1, json_schema=None) -> list[Completion]:
+        text = prompt[-1]["content"]
+        key = text if json_schema is None else text.split("## Instruction\n")[1].split("\n")[0]
+        if key == self.fail_on:
+            raise FatalLLMError(f"scripted failure on {key}")
+        self.seen[key] += 1
+        if json_schema is not None:
+            n = json_schema["properties"]["ratings"]["minItems"]
+            items = [{"rationale": f"r{k}", "rating": 1 + (len(key) + k) % 5} for k in range(n)]
+            return [Completion(json.dumps({"ratings": items}))]
+        return [Completion(f"{key} answer {k}") for k in range(num_generations)]
+
+
+ROWS = Dataset.from_dict({"input": [f"question {i}" for i in range(12)]})
+
+
+def make_pipeline(fail_on: str | None = None, fail_labels_on: str | None = None) -> Pipeline:
+    return Pipeline(
+        generator=CountingLLM(task=TextGenerationTask(), fail_on=fail_on, concurrency=1),
+        labeller=CountingLLM(task=UltraFeedbackTask(), fail_on=fail_labels_on, concurrency=1),
+    )
+
+
+def checkpoint(path: Path, **kwargs: Any) -> DatasetCheckpoint:
+    return DatasetCheckpoint(path=path, save_frequency=3, **kwargs)
+
+
+def test_resume_after_abort_equals_uninterrupted_run(tmp_path: Path) -> None:
+    clean = make_pipeline().generate(ROWS, 2)
+
+    broken = make_pipeline(fail_on="question 7")
+    with pytest.raises(RunAborted):
+        broken.generate(ROWS, 2, checkpoint_strategy=checkpoint(tmp_path / "ckpt"))
+    done_before = set(broken.generator.seen)
+    assert "question 0" in done_before and "question 7" not in done_before
+
+    resumed = make_pipeline()
+    result = resumed.generate(ROWS, 2, checkpoint_strategy=checkpoint(tmp_path / "ckpt"))
+    assert result.to_list() == clean.to_list()  # same rows, same order, no duplicates
+    saved = read_checkpoint(tmp_path / "ckpt")
+    finished_before = {i for i, s in saved.stages.items() if s == {"g", "l"}}
+    for index in finished_before:  # completed rows were not requested again
+        if index < 7:
+            assert f"question {index}" not in resumed.generator.seen
+    assert resumed.last_report.rows_resumed >= 1
+    assert sum(resumed.generator.seen.values()) + len(finished_before) >= 12
+
+
+def test_row_with_generations_but_no_labels_resumes_at_labelling(tmp_path: Path) -> None:
+    first = make_pipeline(fail_labels_on="question 4")
+    with pytest.raises(RunAborted):
+        first.generate(ROWS, 2, checkpoint_strategy=checkpoint(tmp_path / "c"))
+    saved = read_checkpoint(tmp_path / "c")
+    assert saved.stages[4] == {"g"}  # generated, never labelled
+
+    second = make_pipeline()
+    result = second.generate(ROWS, 2, checkpoint_strategy=checkpoint(tmp_path / "c"))
+    assert "question 4" not in second.generator.seen  # generations reused
+    assert second.labeller.seen["question 4"] == 1  # only labelling asked again
+    assert result.to_list() == make_pipeline().generate(ROWS, 2).to_list()
+
+
+def test_complete_checkpoint_makes_no_request(tmp_path: Path) -> None:
+    make_pipeline().generate(ROWS, 2, checkpoint_strategy=checkpoint(tmp_path / "c"))
+    again = make_pipeline()
+    result = again.generate(ROWS, 2, checkpoint_strategy=checkpoint(tmp_path / "c"))
+    assert not again.generator.seen and not again.labeller.seen
+    assert len(result) == 12 and again.last_report.rows_resumed == 12
+
+
+def test_changed_pipeline_is_refused_and_fresh_starts_over(tmp_path: Path) -> None:
+    make_pipeline().generate(ROWS, 2, checkpoint_strategy=checkpoint(tmp_path / "c"))
+    changed = make_pipeline()
+    changed.generator.temperature = 0.1
+    with pytest.raises(CheckpointMismatch) as info:
+        changed.generate(ROWS, 2, checkpoint_strategy=checkpoint(tmp_path / "c"))
+    assert "different pipeline" in info.value.message
+    assert info.value.details == ["changed: generator.temperature: 0.7 -> 0.1"]
+    with pytest.raises(CheckpointMismatch) as info:
+        make_pipeline().generate(ROWS, 3, checkpoint_strategy=checkpoint(tmp_path / "c"))
+    assert info.value.details == ["changed: num_generations: 2 -> 3"]
+
+    changed.generate(ROWS, 2, checkpoint_strategy=checkpoint(tmp_path / "c", resume="fresh"))
+    assert sum(changed.generator.seen.values()) == 12
+
+
+def test_changed_input_rows_are_refused(tmp_path: Path) -> None:
+    make_pipeline().generate(ROWS, 2, checkpoint_strategy=checkpoint(tmp_path / "c"))
+    other = Dataset.from_dict({"input": [f"question {i}" for i in range(11)] + ["changed"]})
+    with pytest.raises(CheckpointMismatch, match="input row 11"):
+        make_pipeline().generate(other, 2, checkpoint_strategy=checkpoint(tmp_path / "c"))
+
+
+def test_shorter_and_longer_inputs_reuse_saved_rows(tmp_path: Path) -> None:
+    make_pipeline().generate(
+        ROWS.select(range(4)), 2, checkpoint_strategy=checkpoint(tmp_path / "c")
+    )
+    longer = make_pipeline()
+    result = longer.generate(ROWS, 2, checkpoint_strategy=checkpoint(tmp_path / "c"))
+    assert sorted(longer.generator.seen) == sorted(f"question {i}" for i in range(4, 12))
+    assert result["input"] == ROWS["input"]
+
+
+def test_require_without_checkpoint_fails(tmp_path: Path) -> None:
+    with pytest.raises(DistilError, match="nothing to resume"):
+        make_pipeline().generate(
+            ROWS, 1, checkpoint_strategy=checkpoint(tmp_path / "none", resume="require")
+        )
+
+
+def test_torn_last_line_is_ignored_and_cut_before_appending(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    start_checkpoint(folder, {"fingerprint": {}})
+    writer = CheckpointWriter(folder, save_frequency=2)
+    writer.append(0, "h0", "g", {"generations": ["a"]})
+    writer.append(1, "h1", "g", {"generations": ["b"]})
+    writer.close()
+    with (folder / ROWS_FILE).open("a") as handle:
+        handle.write('{"i": 2, "h": "h2", "s": "g", "c": {"gener')  # a kill -9 mid-write
+    saved = read_checkpoint(folder)
+    assert sorted(saved.columns) == [0, 1]
+    writer = CheckpointWriter(folder, save_frequency=2)
+    writer.append(2, "h2", "g", {"generations": ["c"]})
+    writer.close()
+    saved = read_checkpoint(folder)
+    assert saved.columns[2] == {"generations": ["c"]}
+    assert len((folder / ROWS_FILE).read_text().splitlines()) == 3
+
+
+def test_saves_are_appends_whose_cost_does_not_grow(tmp_path: Path) -> None:
+    """Each save appends one line; the file is never rewritten."""
+    folder = tmp_path / "c"
+    start_checkpoint(folder, {"fingerprint": {}})
+    writer = CheckpointWriter(folder, save_frequency=10)
+    path = folder / ROWS_FILE
+    sizes = []
+    inode = None
+    for i in range(10, 60):
+        writer.append(i, f"h{i}", "g", {"generations": ["x" * 20]})
+        stat = path.stat()
+        inode = inode or stat.st_ino
+        assert stat.st_ino == inode  # same file: appended, not replaced
+        sizes.append(stat.st_size)
+    writer.close()
+    growth = {b - a for a, b in zip(sizes, sizes[1:], strict=False)}
+    assert len(growth) == 1  # every save writes exactly one row's bytes
+    assert writer.saves == 5
