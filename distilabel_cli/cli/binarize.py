@@ -95,7 +95,10 @@ def binarize(
 
 def _check_output(input_path: str, target: Path, fmt: Format) -> None:
     """Refuse to replace the input, or (arrow) a folder that is not a saved dataset."""
-    local = resolve_input_path(input_path)
+    try:
+        local = resolve_input_path(input_path)
+    except DistilError as exc:  # its message names the spec key `input.path`
+        raise DistilError(exc.message.replace("input.path", "INPUT", 1)) from None
     if local is not None and local.resolve() == target.resolve():
         raise DistilError(f"--output {target}: would overwrite INPUT; choose another folder")
     if target.is_file():

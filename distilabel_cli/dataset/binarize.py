@@ -74,9 +74,12 @@ def binarize(
         raise DistilError(f"strategy {strategy!r}: expected one of {', '.join(STRATEGIES)}")
     if min_margin is not None and not min_margin >= 0:
         raise DistilError(f"min_margin {min_margin}: must be a number >= 0")
+    if seed is not None and seed < 0:
+        raise DistilError(f"seed {seed}: must be >= 0")
+    mapping = BinarizeColumns.coerce(columns)
     task = getattr(dataset, "task", None)
     table = dataset if isinstance(dataset, pa.Table) else dataset.with_format("arrow")[:]
-    cols = resolve_columns(table, BinarizeColumns.coerce(columns), task)
+    cols = resolve_columns(table, mapping, task)
 
     pairs = select_pairs(cols, strategy, np.random.default_rng(seed))
     margin = pairs.rating_chosen - pairs.rating_rejected
@@ -94,7 +97,7 @@ def binarize(
         invalid=pairs.invalid,
         margin_histogram=margin_histogram(pairs.rating_chosen - pairs.rating_rejected),
     )
-    params = (strategy, sft, seed, keep_ties, min_margin, BinarizeColumns.coerce(columns))
+    params = (strategy, sft, seed, keep_ties, min_margin, mapping)
     out = Dataset(build_table(cols, pairs, sft), fingerprint=_fingerprint(dataset, params))
     return BinarizeResult(CustomDataset.from_dataset(out, task), summary)
 

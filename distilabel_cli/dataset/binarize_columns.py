@@ -128,7 +128,7 @@ def resolve_columns(
 ) -> RatedColumns:
     """Find, type-check and unchunk the columns binarization reads."""
     present = set(table.column_names)
-    for role in ("prompt", "generations", "ratings"):
+    for role in ("ratings", "prompt", "generations"):  # ratings first: the likeliest cause
         if columns.name(role) not in present:
             raise _missing(role, columns.name(role), table, task)
     for role in ("models", "rationale"):
