@@ -429,3 +429,16 @@ def test_saved_folder_with_06_sidecar(tmp_path: Path) -> None:
     assert isinstance(loaded.task, UltraFeedbackTask)
     assert loaded.task.system_prompt == "Your role is to evaluate text quality."
     assert load_input(spec(target)).to_list() == ROWS
+
+
+def test_saving_never_replaces_a_folder_that_is_not_a_dataset(tmp_path: Path) -> None:
+    precious = tmp_path / "notes"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("years of work")
+    dataset = CustomDataset.from_dataset(Dataset.from_dict({"a": [1]}))
+    with pytest.raises(DistilError, match="is not a saved dataset"):
+        dataset.save_to_disk(precious)
+    assert (precious / "thesis.txt").read_text() == "years of work"
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(DistilError, match="is a file"):
+        dataset.save_to_disk(tmp_path / "file")

@@ -10,6 +10,7 @@ from typing import Any
 
 from datasets import Dataset
 
+from distilabel_cli.errors import DistilError
 from distilabel_cli.tasks import Task, task_from_sidecar
 
 TASK_SIDECAR = "distilabel-task.json"
@@ -36,6 +37,7 @@ class CustomDataset(Dataset):
     def save_to_disk(self, dataset_path: str | Path, **kwargs: Any) -> None:  # type: ignore[override]
         """Save data and task; an existing folder is replaced only once the new one is whole."""
         target = Path(dataset_path)
+        refuse_to_replace(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
         try:
@@ -61,6 +63,18 @@ def read_task(folder: Path) -> Task | None:
     if not sidecar.is_file():
         return None
     return task_from_sidecar(json.loads(sidecar.read_text(encoding="utf-8")))
+
+
+def refuse_to_replace(target: Path) -> None:
+    """Never delete a file or a non-empty folder that is not a saved dataset."""
+    if target.is_file():
+        raise DistilError(f"{target} is a file, not a dataset folder; choose another output path")
+    is_dataset = (target / "state.json").is_file() or (target / "dataset_dict.json").is_file()
+    if target.is_dir() and any(target.iterdir()) and not is_dataset:
+        raise DistilError(
+            f"{target} exists and is not a saved dataset; refusing to replace it "
+            "(choose another output path or remove it)"
+        )
 
 
 def replace_folder(new: Path, target: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyarrow as pa
 from datasets import Dataset, DatasetDict
+from datasets.fingerprint import generate_random_fingerprint
 
 from distilabel_cli.errors import DistilError
 from distilabel_cli.spec.models import InputSpec
@@ -117,7 +118,7 @@ def _load_local(path: Path, split: str) -> Dataset:
         if suffix == ".jsonl":
             import pyarrow.json as pa_json
 
-            return Dataset(pa_json.read_json(path))
+            return _wrap(pa_json.read_json(path))
         if suffix == ".json":
             rows = json.loads(path.read_text(encoding="utf-8"))
             if isinstance(rows, dict):
@@ -128,16 +129,21 @@ def _load_local(path: Path, split: str) -> Dataset:
         if suffix == ".csv":
             import pyarrow.csv as pa_csv
 
-            return Dataset(pa_csv.read_csv(path))
+            return _wrap(pa_csv.read_csv(path))
         if suffix == ".parquet":
             import pyarrow.parquet as pq
 
-            return Dataset(pq.read_table(path))
+            return _wrap(pq.read_table(path))
     except (pa.ArrowInvalid, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DistilError(f"{path}: cannot read: {exc}") from None
     raise DistilError(
         f"{path}: unsupported input; use {', '.join(FILE_SUFFIXES)} or a saved dataset folder"
     )
+
+
+def _wrap(table: pa.Table) -> Dataset:
+    """A Dataset over an Arrow table, without hashing every byte for a fingerprint."""
+    return Dataset(table, fingerprint=generate_random_fingerprint())
 
 
 def _load_folder(path: Path, split: str) -> Dataset:
