@@ -12,16 +12,25 @@ The pipeline is built from a spec (`PipelineSpec` -> `build_pipeline`) outside t
 region; only `Pipeline.generate` (rows out of the dataset, engine, dataset assembly) is
 timed, with progress bars off. Scenario B is also run once with progress bars on.
 
+`--backend inproc` swaps the OpenAI LLMs for an in-process stand-in with the same slots,
+service time and answers but no HTTP and no `openai` client: it measures distil's own
+framework cost (engine, tasks, dataset assembly) separately from the client library's.
+
     python bench/bench_engine.py                  # both scenarios, 3 repeats each
     python bench/bench_engine.py --scenario B --repeat 5
-    python bench/bench_engine.py --scenario A --profile /tmp/a.prof
+    python bench/bench_engine.py --backend inproc
+    python bench/bench_engine.py --scenario A --repeat 1 --profile /tmp/a.prof
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import collections
 import contextlib
 import cProfile
+import gc
+import importlib.util
 import io
 import json
 import os
@@ -34,16 +43,32 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import Any, Protocol
 
 from datasets import Dataset, disable_progress_bars
 
+from distilabel_cli.llms.base import LLM, Completion
 from distilabel_cli.pipeline.build import build_pipeline
 from distilabel_cli.pipeline.pipeline import Pipeline
 from distilabel_cli.spec.models import PipelineSpec
+from distilabel_cli.tasks.prompt import FormattedPrompt
 
 SERVER = Path(__file__).with_name("fake_openai_server.py")
 NUM_GENERATIONS = 2
+
+
+def _load_server_module() -> ModuleType:
+    """fake_openai_server.py as a module (bench/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("fake_openai_server", SERVER)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+fake = _load_server_module()
 
 
 @dataclass(frozen=True)
@@ -58,11 +83,6 @@ class Scenario:
     judge: bool
     max_ratio: float | None = None  # target: wall <= max_ratio * ideal
     max_wall: float | None = None  # target: wall <= max_wall seconds
-
-    @property
-    def expected_requests(self) -> int:
-        """Requests when the server honours `n`: one per row, plus one judge call per row."""
-        return self.rows * (2 if self.judge else 1)
 
     def ideal(self, requests: int) -> float:
         """Wall time with every slot busy all the time (and at least the critical path)."""
@@ -103,8 +123,23 @@ class Measurement:
     checks: list[str] = field(default_factory=list)
 
 
-class FakeServer:
-    """`fake_openai_server.py` as a subprocess (context manager)."""
+class Backend(Protocol):
+    """Where requests go: the fake server over HTTP, or the in-process stand-in."""
+
+    name: str
+    final_stats: str
+
+    def pipeline(self, scenario: Scenario) -> Pipeline: ...
+
+    def stats(self, reset: bool = False) -> dict[str, Any]: ...
+
+    def cpu_seconds(self) -> float | None: ...
+
+
+class HTTPBackend:
+    """`fake_openai_server.py` as a subprocess, used through distil's OpenAILLM."""
+
+    name = "http"
 
     def __init__(self, service_time: float, slots: int, max_seconds: float = 900) -> None:
         self.args = [
@@ -119,7 +154,7 @@ class FakeServer:
         self.port = 0
         self.final_stats = ""
 
-    def __enter__(self) -> FakeServer:
+    def __enter__(self) -> HTTPBackend:
         self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
@@ -140,9 +175,8 @@ class FakeServer:
             out, _ = self.process.communicate()
         self.final_stats = out.strip()
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+    def pipeline(self, scenario: Scenario) -> Pipeline:
+        return build_pipeline(make_spec(scenario, f"http://127.0.0.1:{self.port}/v1"))
 
     def cpu_seconds(self) -> float | None:
         """User + system CPU time of the server process so far (Linux only)."""
@@ -162,11 +196,107 @@ class FakeServer:
             return json.loads(response.read())
 
 
+class SimulatedServer:
+    """The fake server's slot model, in process: `slots` requests of `service_time` at once."""
+
+    def __init__(self, service_time: float, slots: int) -> None:
+        self.service_time = service_time
+        self.slots = slots
+        self.counters: collections.Counter[str] = collections.Counter()
+        self._in_service = 0
+        self._semaphore: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def serve(self) -> None:
+        """Hold a slot for the service time (FIFO beyond `slots`)."""
+        loop = asyncio.get_running_loop()
+        if self._semaphore is None or self._loop is not loop:
+            self._loop, self._semaphore = loop, asyncio.Semaphore(self.slots)
+        self.counters["requests"] += 1
+        async with self._semaphore:
+            self._in_service += 1
+            self.counters["max_in_service"] = max(self.counters["max_in_service"], self._in_service)
+            try:
+                await asyncio.sleep(self.service_time)
+            finally:
+                self._in_service -= 1
+
+
+@dataclass(kw_only=True)
+class SimulatedLLM(LLM):
+    """OpenAILLM's stand-in: same slots and answers as the fake server, no HTTP client."""
+
+    server: SimulatedServer
+
+    @property
+    def model_name(self) -> str:
+        return fake.MODEL_ID
+
+    @property
+    def supports_structured_output(self) -> bool:
+        return True
+
+    async def agenerate(
+        self,
+        prompt: FormattedPrompt,
+        num_generations: int = 1,
+        json_schema: dict[str, Any] | None = None,
+    ) -> list[Completion]:
+        async with self.slots:
+            self.usage.requests += 1
+            await self.server.serve()
+        chat = isinstance(prompt, list)
+        text = fake._prompt_text({"messages" if chat else "prompt": prompt}, chat=chat)
+        structured = json_schema is not None
+        if structured or any(marker in text for marker in fake._JUDGE_MARKERS):
+            answer = fake.judge_answer(fake._count_responses(text), structured=structured)
+        else:
+            answer = fake.GENERATION_TEXT
+        self.usage.input_tokens += len(text) // 4
+        self.usage.output_tokens += num_generations * (len(answer) // 4)
+        return [Completion(text=answer) for _ in range(num_generations)]
+
+
+class InProcessBackend:
+    """Pipelines whose LLMs are `SimulatedLLM`s sharing one `SimulatedServer`."""
+
+    name = "inproc"
+
+    def __init__(self, service_time: float, slots: int) -> None:
+        self.server = SimulatedServer(service_time, slots)
+        self.final_stats = ""
+
+    def __enter__(self) -> InProcessBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.final_stats = "in-process (no HTTP)"
+
+    def pipeline(self, scenario: Scenario) -> Pipeline:
+        built = build_pipeline(make_spec(scenario, "http://unused/v1"))
+        stages = [
+            SimulatedLLM(task=llm.task, concurrency=llm.concurrency, server=self.server)
+            if llm is not None
+            else None
+            for llm in (built.generator, built.labeller)
+        ]
+        return Pipeline(generator=stages[0], labeller=stages[1])
+
+    def cpu_seconds(self) -> float | None:
+        return None  # the server's work is inside the client process
+
+    def stats(self, reset: bool = False) -> dict[str, Any]:
+        counters = {"requests": 0, "max_in_service": 0, **self.server.counters}
+        if reset:
+            self.server.counters.clear()
+        return counters
+
+
 def make_spec(scenario: Scenario, base_url: str) -> PipelineSpec:
     """The spec of a scenario (input path unused: rows are passed to the Pipeline)."""
     llm = {
         "type": "openai",
-        "model": "fake-model",
+        "model": fake.MODEL_ID,
         "base_url": base_url,
         "api_key": "bench",
         "max_new_tokens": 64,
@@ -214,16 +344,16 @@ def check_result(scenario: Scenario, pipeline: Pipeline, result: Dataset) -> lis
 
 def run_once(
     scenario: Scenario,
-    server: FakeServer,
+    backend: Backend,
     dataset: Dataset,
     *,
     progress: bool = False,
     profile: cProfile.Profile | None = None,
 ) -> Measurement:
     """Build the pipeline (untimed), then time one `Pipeline.generate`."""
-    pipeline = build_pipeline(make_spec(scenario, server.base_url))
-    server.stats(reset=True)
-    server_cpu = server.cpu_seconds()
+    pipeline = backend.pipeline(scenario)
+    backend.stats(reset=True)
+    server_cpu = backend.cpu_seconds()
     if profile is not None:
         profile.enable()
     cpu = time.process_time()
@@ -235,13 +365,20 @@ def run_once(
     cpu = time.process_time() - cpu
     if profile is not None:
         profile.disable()
-    server_cpu_after = server.cpu_seconds()
+    server_cpu_after = backend.cpu_seconds()
     pipeline.close()
+    checks = check_result(scenario, pipeline, result)
     assert pipeline.last_report is not None
+    engine_wall = pipeline.last_report.wall_seconds
+    # The openai client of a finished run is only collected later (reference cycles), and
+    # its __del__ then schedules a close on whatever loop is running: collect it now,
+    # outside the timed region, instead of during the next run.
+    del pipeline, result
+    gc.collect()
     return Measurement(
         wall=wall,
-        engine_wall=pipeline.last_report.wall_seconds,
-        server=server.stats(),
+        engine_wall=engine_wall,
+        server=backend.stats(),
         progress=progress,
         client_cpu=cpu,
         server_cpu=(
@@ -249,7 +386,7 @@ def run_once(
             if server_cpu is not None and server_cpu_after is not None
             else None
         ),
-        checks=check_result(scenario, pipeline, result),
+        checks=checks,
     )
 
 
@@ -258,79 +395,106 @@ def report_line(scenario: Scenario, m: Measurement, label: str) -> str:
     ideal = scenario.ideal(requests)
     verdict = "PASS" if scenario.passed(m.wall, ideal) else "FAIL"
     checks = "; ".join(m.checks) or "output ok"
-    server_cpu = "?" if m.server_cpu is None else f"{m.server_cpu:.2f}"
+    server_cpu = "-" if m.server_cpu is None else f"{m.server_cpu:.2f} s"
     return (
         f"  {label:<8} wall {m.wall:6.3f} s (engine {m.engine_wall:6.3f})  ideal {ideal:5.3f}  "
-        f"ratio {m.wall / ideal:5.2f}  {1000 * m.wall / scenario.rows:5.2f} ms/row  "
-        f"cpu: client {m.client_cpu:5.2f} s = {1000 * m.client_cpu / requests:4.2f} ms/request, "
-        f"server {server_cpu} s  requests {requests}  "
+        f"ratio {m.wall / ideal:6.2f}  {1000 * m.wall / scenario.rows:5.2f} ms/row  "
+        f"cpu: client {m.client_cpu:5.2f} s = {1000 * m.client_cpu / requests:5.3f} ms/request, "
+        f"server {server_cpu}  requests {requests}  "
         f"peak in service {m.server['max_in_service']}  {verdict}  [{checks}]"
     )
 
 
-def table_row(scenario: Scenario, walls: list[float], requests: int, progress: bool) -> str:
+TABLE_HEADER = (
+    "| scenario | workload | backend | service s | slots | concurrency | progress bars | "
+    "requests | ideal s | wall s (median, min-max) | wall/ideal | ms/row | "
+    "client CPU ms/request | target | result |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def table_row(scenario: Scenario, backend: str, runs: list[Measurement]) -> str:
     """A markdown table row (median of the repeats)."""
+    walls = [m.wall for m in runs]
     wall = statistics.median(walls)
+    requests = runs[-1].server["requests"]
     ideal = scenario.ideal(requests)
     verdict = "PASS" if scenario.passed(wall, ideal) else "FAIL"
-    bars = "on" if progress else "off"
+    bars = "on" if runs[0].progress else "off"
     spread = f"{min(walls):.2f}-{max(walls):.2f}" if len(walls) > 1 else f"{wall:.2f}"
+    cpu = statistics.median(m.client_cpu for m in runs)
     return (
-        f"| {scenario.name} | {scenario.describe()} | {scenario.service_time:g} | "
+        f"| {scenario.name} | {scenario.describe()} | {backend} | {scenario.service_time:g} | "
         f"{scenario.slots} | {scenario.concurrency} | {bars} | {requests} | {ideal:.3f} | "
         f"{wall:.3f} ({spread}, n={len(walls)}) | {wall / ideal:.2f} | "
-        f"{1000 * wall / scenario.rows:.3f} | {scenario.target()} | {verdict} |"
+        f"{1000 * wall / scenario.rows:.3f} | {1000 * cpu / requests:.3f} | "
+        f"{scenario.target()} | {verdict} |"
     )
-
-
-TABLE_HEADER = (
-    "| scenario | workload | service s | slots | concurrency | progress bars | requests | "
-    "ideal s | wall s (median, min-max) | wall/ideal | ms/row | target | result |\n"
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-)
 
 
 def bench(scenario: Scenario, args: argparse.Namespace) -> list[str]:
     """Run one scenario; return its markdown table rows."""
     print(
         f"scenario {scenario.name}: {scenario.describe()}, {scenario.service_time} s/request, "
-        f"{scenario.slots} slots, concurrency {scenario.concurrency}",
+        f"{scenario.slots} slots, concurrency {scenario.concurrency}, backend {args.backend}",
         flush=True,
     )
     dataset = make_dataset(scenario.rows)
+    backend_type = HTTPBackend if args.backend == "http" else InProcessBackend
     rows = []
-    with FakeServer(scenario.service_time, scenario.slots) as server:
+    with backend_type(scenario.service_time, scenario.slots) as backend:
         if not args.no_warmup:  # imports, first client: not part of the steady-state cost
-            warm = run_once(scenario, server, make_dataset(min(scenario.rows, 32)))
-            print(f"  warm-up    {warm.wall:.3f} s (not counted)", flush=True)
-        walls, requests = [], 0
+            warm = run_once(scenario, backend, make_dataset(min(scenario.rows, 32)))
+            print(f"  warm-up  {warm.wall:.3f} s (not counted)", flush=True)
+        runs = []
         for k in range(args.repeat):
             profile = cProfile.Profile() if args.profile and k == 0 else None
-            m = run_once(scenario, server, dataset, profile=profile)
+            m = run_once(scenario, backend, dataset, profile=profile)
             print(report_line(scenario, m, f"run {k + 1}"), flush=True)
-            walls.append(m.wall)
-            requests = m.server["requests"]
+            runs.append(m)
             if profile is not None:
                 dump_profile(profile, args.profile, scenario.name)
-        rows.append(table_row(scenario, walls, requests, progress=False))
+        rows.append(table_row(scenario, backend.name, runs))
         if scenario.name == "B" and not args.no_progress_run:
-            m = run_once(scenario, server, dataset, progress=True)
+            m = run_once(scenario, backend, dataset, progress=True)
             print(report_line(scenario, m, "bars on"), flush=True)
-            rows.append(table_row(scenario, [m.wall], m.server["requests"], progress=True))
-    print(f"  server: {server.final_stats}", flush=True)
+            rows.append(table_row(scenario, backend.name, [m]))
+    print(f"  server: {backend.final_stats}", flush=True)
     return rows
 
 
 def dump_profile(profile: cProfile.Profile, path: str, name: str) -> None:
-    """Save the profile and print the top of distilabel_cli's own functions."""
+    """Save the profile; print own time per package and distil's functions by cumulative time."""
     base = Path(path)
     target = str(base.with_name(f"{base.stem}.{name}{base.suffix or '.prof'}"))
     profile.dump_stats(target)
+    stats = pstats.Stats(profile)
+    by_package: collections.Counter[str] = collections.Counter()
+    ours = []
+    for (filename, line, function), (_, calls, own, cumulative, _) in stats.stats.items():  # type: ignore[attr-defined]
+        by_package[_package(filename)] += own
+        if "distilabel_cli" in filename:
+            where = filename.split("distilabel_cli/")[-1]
+            ours.append((cumulative, calls, f"{where}:{line}({function})"))
+    total = sum(by_package.values()) or 1.0
     out = io.StringIO()
-    stats = pstats.Stats(profile, stream=out).sort_stats("cumulative")
-    stats.print_stats("distilabel_cli", 25)
-    print(f"  profile saved to {target}; distilabel_cli by cumulative time:")
-    print(out.getvalue())
+    out.write(f"  profile saved to {target}\n  own time by package (of {total:.2f} s):\n")
+    for package, seconds in by_package.most_common(12):
+        out.write(f"    {package:<34} {seconds:7.2f} s {100 * seconds / total:5.1f} %\n")
+    out.write("  distilabel_cli functions by cumulative time (includes what they call):\n")
+    for cumulative, calls, where in sorted(ours, reverse=True)[:20]:
+        out.write(f"    {cumulative:7.3f} s {calls:7d} calls  {where}\n")
+    print(out.getvalue(), flush=True)
+
+
+def _package(filename: str) -> str:
+    if "distilabel_cli" in filename:
+        return "distilabel_cli"
+    if "site-packages/" in filename:
+        return filename.split("site-packages/", 1)[1].split("/", 1)[0]
+    if "/lib/python" in filename:
+        return "stdlib " + filename.split("/lib/python", 1)[1].split("/")[1]
+    return filename if filename.startswith(("<", "~")) else Path(filename).name
 
 
 def machine() -> str:
@@ -347,6 +511,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenario", choices=[*SCENARIOS, "all"], default="all")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per scenario")
+    parser.add_argument(
+        "--backend",
+        choices=["http", "inproc"],
+        default="http",
+        help="http: fake server + OpenAILLM; inproc: no HTTP (framework cost only)",
+    )
     parser.add_argument("--no-warmup", action="store_true", help="skip the untimed warm-up")
     parser.add_argument(
         "--no-progress-run", action="store_true", help="skip B's extra run with progress bars"

@@ -132,7 +132,8 @@ class FakeServer:
         counters = self.counters
         counters.requests += 1
         self._waiting += 1
-        counters.max_waiting = max(counters.max_waiting, self._waiting - self.slots)
+        queued = self._waiting + self._in_service - self.slots  # those that cannot start now
+        counters.max_waiting = max(counters.max_waiting, queued)
         async with self._semaphore:
             self._waiting -= 1
             self._in_service += 1

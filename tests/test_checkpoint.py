@@ -190,3 +190,12 @@ def test_saves_are_appends_whose_cost_does_not_grow(tmp_path: Path) -> None:
     growth = {b - a for a, b in zip(sizes, sizes[1:], strict=False)}
     assert len(growth) == 1  # every save writes exactly one row's bytes
     assert writer.saves == 5
+
+
+def test_a_folder_that_is_not_a_checkpoint_is_never_deleted(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("keep")
+    with pytest.raises(DistilError, match="is not a distil checkpoint"):
+        make_pipeline().generate(ROWS, 1, checkpoint_strategy=checkpoint(folder))
+    assert (folder / "keep.txt").read_text() == "keep"

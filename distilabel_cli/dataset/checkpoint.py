@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from distilabel_cli.errors import DistilError
+
 META_FILE = "meta.json"
 ROWS_FILE = "rows.jsonl"
 GENERATED, LABELLED = "g", "l"
@@ -85,6 +87,8 @@ def read_checkpoint(folder: Path) -> SavedRows | None:
 def start_checkpoint(folder: Path, meta: dict[str, Any]) -> None:
     """Create an empty checkpoint with its fingerprint, replacing any old one."""
     if folder.exists():
+        if folder.is_file() or (any(folder.iterdir()) and not (folder / META_FILE).is_file()):
+            raise DistilError(f"checkpoint path {folder} exists and is not a distil checkpoint")
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     tmp = folder / f".{META_FILE}.tmp"
