@@ -17,6 +17,8 @@ class Completion:
 
     text: str | None
     error: str | None = None
+    #: Who wrote it, when not the LLM's own `model_name` (pool members).
+    model: str | None = None
 
 
 @dataclass

@@ -140,7 +140,7 @@ class Engine:
             else:
                 self.counts.generations_ok += 1
         columns = {
-            "generation_model": [llm.model_name] * n,
+            "generation_model": [c.model or llm.model_name for c in completions],
             "generation_prompt": [prompt] * n,
             "raw_generation_responses": [c.text for c in completions],
         }
