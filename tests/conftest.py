@@ -17,6 +17,9 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"  # read at import time by datasets / huggingface_hub:
 os.environ["HF_DATASETS_OFFLINE"] = "1"  # set before either is imported, so no test goes online
 
+# Local stand-in for the Hugging Face Hub (tests/hub_server.py): `hub` / `hub_server` fixtures.
+from hub_fixtures import hub, hub_server  # noqa: E402, F401
+
 from distilabel_cli.llms.embedded import embedded_model_path  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent

@@ -8,6 +8,7 @@ import typer
 
 from distilabel_cli import __version__
 from distilabel_cli.cli.binarize import binarize
+from distilabel_cli.cli.push_hub import push_hub
 from distilabel_cli.cli.run import run
 from distilabel_cli.cli.schema import schema
 from distilabel_cli.cli.validate import validate
@@ -24,6 +25,7 @@ app.command()(run)
 app.command()(validate)
 app.command()(schema)
 app.command()(binarize)
+app.command(name="push-hub")(push_hub)
 
 
 def _print_version(value: bool) -> None:

@@ -58,3 +58,5 @@ def run(
             console.print("[dim]dry run: nothing was written[/dim]")
             return
         console.print(summary_table(outcome.report, str(outcome.output)))
+        if outcome.hub_url:
+            console.print(f"pushed to {outcome.hub_url}")

@@ -14,15 +14,22 @@ from distilabel_cli.errors import DistilError
 from distilabel_cli.tasks import Task, task_from_sidecar
 
 TASK_SIDECAR = "distilabel-task.json"
+RUN_SIDECAR = "distil-run.json"
 
 
 class CustomDataset(Dataset):
-    """A dataset plus `.task`; saving writes `distilabel-task.json` beside the data."""
+    """A dataset plus `.task` and `.run_info` (spec and run report, secrets masked).
+
+    Saving writes `distilabel-task.json` and `distil-run.json` beside the data.
+    """
 
     task: Task | None = None
+    run_info: dict[str, Any] | None = None
 
     @classmethod
-    def from_dataset(cls, dataset: Dataset, task: Task | None = None) -> CustomDataset:
+    def from_dataset(
+        cls, dataset: Dataset, task: Task | None = None, run_info: dict[str, Any] | None = None
+    ) -> CustomDataset:
         """Wrap an existing dataset (no copy of the data)."""
         wrapped = cls(
             dataset.data,
@@ -32,6 +39,7 @@ class CustomDataset(Dataset):
             fingerprint=dataset._fingerprint,
         )
         wrapped.task = task
+        wrapped.run_info = run_info
         return wrapped
 
     def save_to_disk(self, dataset_path: str | Path, **kwargs: Any) -> None:  # type: ignore[override]
@@ -46,15 +54,37 @@ class CustomDataset(Dataset):
                 (staging / TASK_SIDECAR).write_text(
                     json.dumps(self.task.to_sidecar(), indent=2), encoding="utf-8"
                 )
+            if self.run_info is not None:
+                (staging / RUN_SIDECAR).write_text(
+                    json.dumps(self.run_info, indent=2, default=str), encoding="utf-8"
+                )
             replace_folder(staging, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
     @classmethod
     def load_from_disk(cls, dataset_path: str | Path, **kwargs: Any) -> CustomDataset:  # type: ignore[override]
-        """Load data and, when `distilabel-task.json` is there, its task."""
+        """Load data and, when their sidecars are there, its task and run record."""
         dataset = Dataset.load_from_disk(str(dataset_path), **kwargs)
-        return cls.from_dataset(dataset, read_task(Path(dataset_path)))
+        run_file = Path(dataset_path) / RUN_SIDECAR
+        run_info = json.loads(run_file.read_text(encoding="utf-8")) if run_file.is_file() else None
+        return cls.from_dataset(dataset, read_task(Path(dataset_path)), run_info)
+
+    def push_to_hub(  # type: ignore[override]
+        self,
+        repo_id: str,
+        private: bool = False,
+        token: str | None = None,
+        split: str = "train",
+        **_: Any,
+    ) -> str:
+        """Upload data, task sidecar, run record and a dataset card; returns the repo URL.
+
+        The token defaults to `HF_TOKEN` / `HF_API_TOKEN`.
+        """
+        from distilabel_cli.dataset.hub import push_dataset
+
+        return push_dataset(self, repo_id, private=private, token=token, split=split)
 
 
 def read_task(folder: Path) -> Task | None:

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from datasets import Dataset, Features, List, Value, concatenate_datasets
 
+from distilabel_cli import __version__
 from distilabel_cli.dataset.checkpoint import DatasetCheckpoint
 from distilabel_cli.dataset.custom_dataset import CustomDataset
 from distilabel_cli.errors import DistilError, RunAborted, RunInterrupted
@@ -133,7 +134,9 @@ class Pipeline:
             if session is not None:
                 session.close()
         report.rows_done = len(results)
-        return self._assemble(source, results)
+        dataset = self._assemble(source, results)
+        dataset.run_info = {"distil_version": __version__, "report": report.to_dict()}
+        return dataset
 
     def _progress(
         self, display: bool, rows: int, session: CheckpointSession | None

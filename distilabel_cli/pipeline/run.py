@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from distilabel_cli import __version__
 from distilabel_cli.dataset.checkpoint import DatasetCheckpoint, ResumeMode
@@ -17,7 +15,6 @@ from distilabel_cli.pipeline.report import RunReport
 from distilabel_cli.spec.loader import SpecSource
 from distilabel_cli.spec.models import PipelineSpec
 
-RUN_SIDECAR = "distil-run.json"
 PARTIAL_SUFFIX = ".partial"
 
 
@@ -28,6 +25,7 @@ class RunOutcome:
     dataset: CustomDataset
     report: RunReport
     output: Path | None
+    hub_url: str | None = None
 
 
 def run_spec(
@@ -74,7 +72,8 @@ def run_spec(
     if dry_run:
         return RunOutcome(result, pipeline.last_report, None)
     write_outputs(result, spec, pipeline.last_report, output)
-    return RunOutcome(result, pipeline.last_report, output)
+    hub_url = push_output(result, spec)
+    return RunOutcome(result, pipeline.last_report, output, hub_url)
 
 
 def checkpoint_for(spec: PipelineSpec, resume: ResumeMode) -> DatasetCheckpoint | None:
@@ -97,16 +96,23 @@ def checkpoint_for(spec: PipelineSpec, resume: ResumeMode) -> DatasetCheckpoint 
 def write_outputs(
     dataset: CustomDataset, spec: PipelineSpec, report: RunReport | None, output: Path
 ) -> None:
-    """Arrow folder + task sidecar + run record, then the extra exports."""
-    dataset.save_to_disk(output)
-    record: dict[str, Any] = {
+    """Arrow folder + task sidecar + run record, the extra exports, then the Hub push."""
+    dataset.run_info = {
         "distil_version": __version__,
         "spec": spec.model_dump(mode="json"),  # secrets are SecretStr: dumped masked
         "report": report.to_dict() if report else None,
     }
-    (output / RUN_SIDECAR).write_text(json.dumps(record, indent=2), encoding="utf-8")
+    dataset.save_to_disk(output)
     for fmt in spec.output.formats:
         if fmt == "jsonl":
             dataset.to_json(str(output / "data.jsonl"), lines=True, force_ascii=False)
         elif fmt == "parquet":
             dataset.to_parquet(str(output / "data.parquet"))
+
+
+def push_output(dataset: CustomDataset, spec: PipelineSpec) -> str | None:
+    """Push the finished dataset where `output.hub` says; returns the repo URL."""
+    hub = spec.output.hub
+    if hub is None:
+        return None
+    return dataset.push_to_hub(hub.repo_id, private=hub.private, split=hub.split)

@@ -106,11 +106,20 @@ class RunSpec(StrictModel):
     batch_size: int = Field(8, gt=0, description="Rows per batch for batched backends.")
 
 
+class HubOutputSpec(StrictModel):
+    """Push the finished dataset to the Hugging Face Hub (token: HF_TOKEN / HF_API_TOKEN)."""
+
+    repo_id: str
+    private: bool = False
+    split: str = "train"
+
+
 class OutputSpec(StrictModel):
     """Where the dataset is written."""
 
     path: str = Field(description="datasets Arrow folder; distilabel-task.json beside the data.")
     formats: list[Literal["jsonl", "parquet"]] = Field(default_factory=list)
+    hub: HubOutputSpec | None = Field(None, description="Also push the dataset to the Hub.")
 
 
 class CheckpointSpec(StrictModel):

@@ -1,0 +1,97 @@
+"""Datasets on the Hugging Face Hub: push with task sidecar and card, load with task restored."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from distilabel_cli.dataset.card import dataset_card
+from distilabel_cli.dataset.custom_dataset import RUN_SIDECAR, TASK_SIDECAR
+from distilabel_cli.errors import DistilError
+from distilabel_cli.tasks import task_from_sidecar
+
+if TYPE_CHECKING:
+    from distilabel_cli.dataset.custom_dataset import CustomDataset  # noqa: F401
+
+
+def hub_token(token: str | None = None) -> str | None:
+    """An explicit token, else `HF_TOKEN`, else `HF_API_TOKEN` (None: the client's own login)."""
+    return token or os.environ.get("HF_TOKEN") or os.environ.get("HF_API_TOKEN")
+
+
+def push_dataset(
+    dataset: CustomDataset,
+    repo_id: str,
+    *,
+    private: bool = False,
+    token: str | None = None,
+    split: str = "train",
+) -> str:
+    """Upload data, `distilabel-task.json`, `distil-run.json` and a dataset card; return the URL."""
+    from datasets import Dataset
+    from huggingface_hub import CommitOperationAdd, DatasetCard, HfApi
+    from huggingface_hub.errors import HfHubHTTPError
+
+    token = hub_token(token)
+    try:
+        Dataset.push_to_hub(dataset, repo_id, private=private, token=token, split=split)
+        existing = DatasetCard.load(repo_id, repo_type="dataset", token=token).data.to_dict()
+        card = dataset_card(dataset, repo_id, existing)  # keeps `configs`/`dataset_info`
+        operations = [CommitOperationAdd("README.md", card.encode())]
+        if dataset.task is not None:
+            sidecar = json.dumps(dataset.task.to_sidecar(), indent=2).encode()
+            operations.append(CommitOperationAdd(TASK_SIDECAR, sidecar))
+        if dataset.run_info:
+            operations.append(
+                CommitOperationAdd(RUN_SIDECAR, json.dumps(dataset.run_info, indent=2).encode())
+            )
+        api = HfApi(token=token)
+        api.create_commit(
+            repo_id,
+            operations,
+            repo_type="dataset",
+            commit_message="distil: task, run record, card",
+        )
+        return f"{api.endpoint}/datasets/{repo_id}"
+    except HfHubHTTPError as exc:
+        raise DistilError(f"pushing to the Hub repo {repo_id!r} failed: {_reason(exc)}") from None
+
+
+def load_dataset(
+    repo_id: str, split: str = "train", token: str | None = None, **kwargs: Any
+) -> CustomDataset:
+    """`datasets.load_dataset` for a Hub id or local path, with the distil task restored."""
+    import datasets
+
+    from distilabel_cli.dataset.custom_dataset import CustomDataset, read_task
+
+    local = Path(repo_id)
+    if local.is_dir() and (local / "state.json").is_file():
+        return CustomDataset.load_from_disk(local)
+    loaded = datasets.load_dataset(repo_id, split=split, token=hub_token(token), **kwargs)
+    if not isinstance(loaded, datasets.Dataset):
+        raise DistilError(
+            f"{repo_id}: expected one split, got {type(loaded).__name__}; pass split="
+        )
+    task = read_task(local) if local.is_dir() else _hub_task(repo_id, token)
+    return CustomDataset.from_dataset(loaded, task)
+
+
+def _hub_task(repo_id: str, token: str | None) -> Any:
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import EntryNotFoundError, HfHubHTTPError
+
+    try:
+        path = hf_hub_download(repo_id, TASK_SIDECAR, repo_type="dataset", token=hub_token(token))
+    except (EntryNotFoundError, HfHubHTTPError):
+        return None  # a dataset made elsewhere: no task, no error
+    return task_from_sidecar(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def _reason(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    hint = " (check HF_TOKEN)" if status in (401, 403) else ""
+    return f"{str(exc).splitlines()[0]}{hint}"

@@ -1,0 +1,107 @@
+"""Datasets on the Hub through the real `huggingface_hub`/`datasets` clients.
+
+The Hub cannot be reached from the test machines: `tests/hub_server.py` is a local stand-in
+that speaks the Hub's real HTTP protocol (see its docstring).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from datasets import Dataset
+from hub_fixtures import hub_env
+
+from distilabel_cli import CustomDataset, UltraFeedbackTask
+from distilabel_cli.dataset import load_dataset
+from distilabel_cli.errors import DistilError
+
+
+def rated_dataset() -> CustomDataset:
+    data = Dataset.from_dict(
+        {
+            "input": ["a?", "b?"],
+            "generations": [["x", "y"], ["z", "w"]],
+            "rating": [[4.0, 2.0], [1.0, 5.0]],
+            "rationale": [["good", "meh"], ["bad", "great"]],
+        }
+    )
+    dataset = CustomDataset.from_dataset(data, UltraFeedbackTask.for_honesty())
+    dataset.run_info = {
+        "distil_version": "0.1.0",
+        "spec": {"labeller": {"llm": {"type": "openai", "model": "judge", "api_key": "sk-x"}}},
+        "report": {"rows": 2, "llms": [{"role": "labeller", "model": "judge"}], "cost": 0.5},
+    }
+    return dataset
+
+
+def test_push_then_load_restores_data_task_and_card(hub, tmp_path: Path) -> None:
+    dataset = rated_dataset()
+    url = dataset.push_to_hub("tester/rated", private=True)
+    assert url.endswith("/datasets/tester/rated")
+    assert {"README.md", "distilabel-task.json", "distil-run.json"} <= set(
+        hub.files("tester/rated")
+    )
+    loaded = load_dataset("tester/rated", split="train")
+    assert loaded.to_list() == dataset.to_list()
+    assert isinstance(loaded.task, UltraFeedbackTask) and loaded.task.aspect == "honesty"
+    from huggingface_hub import hf_hub_download
+
+    card = Path(hf_hub_download("tester/rated", "README.md", repo_type="dataset")).read_text()
+    assert "size_categories: n<1K" in card and "labeller_model: judge" in card
+    assert "configs:" in card  # the data-files config written by `datasets` is kept
+    assert "sk-x" not in card and "**********" in card
+    run = json.loads(
+        Path(hf_hub_download("tester/rated", "distil-run.json", repo_type="dataset")).read_text()
+    )
+    assert run["report"]["cost"] == 0.5
+
+
+def test_loading_a_dataset_without_task_gives_none(hub) -> None:
+    Dataset.from_dict({"input": ["q"]}).push_to_hub("tester/plain")
+    loaded = load_dataset("tester/plain", split="train")
+    assert loaded["input"] == ["q"] and loaded.task is None
+
+
+def test_wrong_token_is_a_clear_error(hub) -> None:
+    with pytest.raises(DistilError, match="pushing to the Hub repo 'tester/x' failed"):
+        rated_dataset().push_to_hub("tester/x", token="wrong-token")
+
+
+def test_push_hub_command_and_hub_input(hub_server, tmp_path: Path) -> None:
+    """`distil push-hub` in a subprocess, then a spec whose input.path is the Hub id."""
+    folder = tmp_path / "ds"
+    rated_dataset().save_to_disk(folder)
+    env = {**os.environ, **hub_env(hub_server, tmp_path / "home")}
+    cmd = [sys.executable, "-m", "distilabel_cli"]
+    pushed = subprocess.run(
+        [*cmd, "push-hub", str(folder), "tester/cli", "--private"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert pushed.returncode == 0, pushed.stderr
+    assert "pushed 2 rows to" in pushed.stdout
+    missing = subprocess.run(
+        [*cmd, "push-hub", str(tmp_path), "tester/cli"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert missing.returncode == 2 and "not a dataset folder saved by distil" in missing.stderr
+    binarized = subprocess.run(
+        [*cmd, "binarize", "tester/cli", "--strategy", "worst", "--output", str(tmp_path / "b")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert binarized.returncode == 0, binarized.stderr
+    pairs = CustomDataset.load_from_disk(tmp_path / "b")
+    assert pairs["rating_chosen"] == [4.0, 5.0]
