@@ -199,3 +199,48 @@ def test_a_folder_that_is_not_a_checkpoint_is_never_deleted(tmp_path: Path) -> N
     with pytest.raises(DistilError, match="is not a distil checkpoint"):
         make_pipeline().generate(ROWS, 1, checkpoint_strategy=checkpoint(folder))
     assert (folder / "keep.txt").read_text() == "keep"
+
+
+def test_hf_hub_checkpoint_resumes_on_another_machine(hub, tmp_path: Path) -> None:
+    """Pushes go to the local Hub stand-in (tests/hub_server.py) through the real client."""
+    import shutil
+
+    def hub_checkpoint(folder: Path, **kwargs: Any) -> DatasetCheckpoint:
+        return DatasetCheckpoint(
+            path=folder,
+            save_frequency=3,
+            strategy="hf-hub",
+            extra_kwargs={"repo_id": "tester/ckpt"},
+            **kwargs,
+        )
+
+    first = make_pipeline(fail_on="question 9")
+    with pytest.raises(RunAborted):
+        first.generate(ROWS, 2, checkpoint_strategy=hub_checkpoint(tmp_path / "machine-a"))
+    parts = [f for f in hub.files("tester/ckpt") if f.startswith("checkpoint/rows-")]
+    assert parts and "checkpoint/meta.json" in hub.files("tester/ckpt")
+    shutil.rmtree(tmp_path / "machine-a")  # the preemptible machine is gone
+
+    second = make_pipeline()
+    result = second.generate(ROWS, 2, checkpoint_strategy=hub_checkpoint(tmp_path / "machine-b"))
+    assert result.to_list() == make_pipeline().generate(ROWS, 2).to_list()
+    assert second.last_report.rows_resumed >= 3
+    assert "question 0" not in second.generator.seen  # restored from the Hub, not redone
+    restored = read_checkpoint(tmp_path / "machine-b")
+    assert sorted(restored.columns) == list(range(12))
+
+    fresh = make_pipeline()
+    fresh.generate(ROWS, 2, checkpoint_strategy=hub_checkpoint(tmp_path / "c", resume="fresh"))
+    assert sum(fresh.generator.seen.values()) == 12
+
+
+def test_hf_hub_checkpoint_needs_a_token(
+    hub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.delenv("HF_API_TOKEN", raising=False)
+    strategy = DatasetCheckpoint(
+        path=tmp_path / "c", strategy="hf-hub", extra_kwargs={"repo_id": "tester/x"}
+    )
+    with pytest.raises(DistilError, match="needs a Hub token"):
+        make_pipeline().generate(ROWS, 1, checkpoint_strategy=strategy)

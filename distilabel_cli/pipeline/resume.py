@@ -14,6 +14,7 @@ from distilabel_cli.dataset.checkpoint import (
     row_hash,
     start_checkpoint,
 )
+from distilabel_cli.dataset.hub_checkpoint import sync_for
 from distilabel_cli.errors import DistilError
 from distilabel_cli.llms.base import LLM
 from distilabel_cli.pipeline.engine import EngineHooks
@@ -76,6 +77,12 @@ class CheckpointSession:
         self.checkpoint = checkpoint
         folder = checkpoint.folder
         self.hashes = [row_hash(row) for row in rows]
+        self.sync = sync_for(checkpoint)
+        if self.sync is not None:
+            if checkpoint.resume == "fresh":
+                self.sync.clear_remote()
+            else:
+                self.sync.restore()
         saved = None if checkpoint.resume == "fresh" else read_checkpoint(folder)
         if saved is None and checkpoint.resume == "require":
             raise DistilError(f"nothing to resume: no checkpoint at {folder}")
@@ -96,7 +103,8 @@ class CheckpointSession:
         self.resumed = sum(row_is_complete(c) for c in self.prefilled.values())
         self.partly_done = len(self.prefilled) - self.resumed
         self.finished = self.resumed
-        self.writer = CheckpointWriter(folder, checkpoint.save_frequency, on_save)
+        pushes = self.sync.push if self.sync is not None else None
+        self.writer = CheckpointWriter(folder, checkpoint.save_frequency, on_save or pushes)
 
     def _check(self, old: Any, new: dict[str, Any]) -> None:
         changed = differences(old, new)
@@ -121,3 +129,5 @@ class CheckpointSession:
 
     def close(self) -> None:
         self.writer.close()
+        if self.sync is not None:
+            self.sync.close()
