@@ -5,6 +5,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from distilabel_cli.dataset.binarize import prepare_dataset  # noqa: E402
+from distilabel_cli.dataset.checkpoint import DatasetCheckpoint  # noqa: E402
 from distilabel_cli.dataset.custom_dataset import CustomDataset  # noqa: E402
 from distilabel_cli.llms import LlamaCppLLM, OpenAILLM  # noqa: E402
 from distilabel_cli.pipeline.pipeline import Pipeline  # noqa: E402
@@ -12,6 +13,7 @@ from distilabel_cli.tasks import TextGenerationTask, UltraFeedbackTask  # noqa: 
 
 __all__ = [
     "CustomDataset",
+    "DatasetCheckpoint",
     "LlamaCppLLM",
     "OpenAILLM",
     "Pipeline",
