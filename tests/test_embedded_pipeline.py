@@ -28,6 +28,7 @@ CONTRACT_COLUMNS = [
     "raw_labelling_response",
     "rating",
     "rationale",
+    "distil_metadata",
 ]
 
 
@@ -133,7 +134,9 @@ def test_labelling_only_run_rates_existing_generations() -> None:
         "raw_labelling_response",
         "rating",
         "rationale",
+        "distil_metadata",
     ]
+    assert labelled[0]["distil_metadata"] == {"labelling_error": None}
     rating = labelled[0]["rating"]
     assert len(rating) == 2 and rating[1] is None  # a missing generation is never rated
     assert rating[0] in {1.0, 2.0, 3.0, 4.0, 5.0}

@@ -124,6 +124,7 @@ def test_failed_generation_stays_aligned_and_is_not_rated() -> None:
     assert row["raw_generation_responses"] == ["good", None]
     assert row["generations"] == ["good", None]
     assert row["rating"] == [4.0, None] and row["rationale"] == ["ok", None]
+    assert row["distil_metadata"] == {"generation_errors": [None, "boom"], "labelling_error": None}
     counts = pipeline.last_report.counts
     assert (counts.generations_ok, counts.generations_failed) == (1, 1)
     assert (counts.labels_ok, counts.labels_failed) == (1, 0)

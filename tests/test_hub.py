@@ -96,7 +96,17 @@ def test_push_hub_command_and_hub_input(hub_server, tmp_path: Path) -> None:
     )
     assert missing.returncode == 2 and "not a dataset folder saved by distil" in missing.stderr
     binarized = subprocess.run(
-        [*cmd, "binarize", "tester/cli", "--strategy", "worst", "--output", str(tmp_path / "b")],
+        [
+            *cmd,
+            "binarize",
+            "tester/cli",
+            "--strategy",
+            "worst",
+            "--output",
+            str(tmp_path / "b"),
+            "--push",
+            "tester/cli-dpo",
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -105,3 +115,5 @@ def test_push_hub_command_and_hub_input(hub_server, tmp_path: Path) -> None:
     assert binarized.returncode == 0, binarized.stderr
     pairs = CustomDataset.load_from_disk(tmp_path / "b")
     assert pairs["rating_chosen"] == [4.0, 5.0]
+    assert "pushed to" in binarized.stdout
+    assert any(f.endswith(".parquet") for f in hub_server.files("tester/cli-dpo"))

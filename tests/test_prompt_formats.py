@@ -136,7 +136,7 @@ def test_ultrafeedback_prompt_classic_text_format() -> None:
 def test_ultrafeedback_prompt_structured_asks_for_json() -> None:
     text = UltraFeedbackTask().generate_prompt(ROW, structured=True).formatted_prompt
     assert "JSON" in text
-    assert '{"ratings": [{"rating"' in text
+    assert '{"ratings": [{"rationale": "<why, in one or two sentences>", "rating": <1-5>}' in text
     assert "exactly 3 entries" in text
     assert "#### Output for Text" not in text
 

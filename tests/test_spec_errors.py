@@ -41,10 +41,10 @@ BAD_SPECS = [
     ),
     (
         "unknown-llm-type",
-        GOOD.replace("type: llama-cpp", "type: vllm"),
+        GOOD.replace("type: llama-cpp", "type: tgi"),
         [
-            "spec.yaml:5 generator.llm.type: unknown type 'vllm' "
-            "(expected one of: llama-cpp, openai)"
+            "spec.yaml:5 generator.llm.type: unknown type 'tgi' (expected one of: "
+            "llama-cpp, openai, inference-endpoints, vllm, transformers)"
         ],
     ),
     (

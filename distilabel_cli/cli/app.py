@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from distilabel_cli import __version__
+from distilabel_cli.cli.argilla import pull_argilla, push_argilla
 from distilabel_cli.cli.binarize import binarize
 from distilabel_cli.cli.push_hub import push_hub
 from distilabel_cli.cli.run import run
@@ -26,6 +27,8 @@ app.command()(validate)
 app.command()(schema)
 app.command()(binarize)
 app.command(name="push-hub")(push_hub)
+app.command(name="push-argilla")(push_argilla)
+app.command(name="pull-argilla")(pull_argilla)
 
 
 def _print_version(value: bool) -> None:

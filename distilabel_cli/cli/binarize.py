@@ -69,6 +69,10 @@ def binarize(
     generations_column: Annotated[str | None, _column_option("generations", "generations")] = None,
     ratings_column: Annotated[str | None, _column_option("ratings", "rating")] = None,
     models_column: Annotated[str | None, _column_option("models", "generation_model")] = None,
+    push: Annotated[
+        str | None,
+        typer.Option(help="Also push the pairs to this Hub dataset repo (token: HF_TOKEN)."),
+    ] = None,
     debug: Debug = False,
 ) -> None:
     """Binarize a rated dataset into chosen/rejected pairs for DPO (TRL format)."""
@@ -91,6 +95,8 @@ def binarize(
         console = Console()
         console.print(summary_table(result.summary, min_margin))
         console.print(f"wrote {result.summary.pairs_out} pairs to {written}")
+        if push:
+            console.print(f"pushed to {result.dataset.push_to_hub(push)}")
 
 
 def _check_output(input_path: str, target: Path, fmt: Format) -> None:

@@ -6,12 +6,15 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from datasets import Dataset
 
 from distilabel_cli.errors import DistilError
 from distilabel_cli.tasks import Task, task_from_sidecar
+
+if TYPE_CHECKING:
+    from distilabel_cli.dataset.argilla import ArgillaDataset
 
 TASK_SIDECAR = "distilabel-task.json"
 RUN_SIDECAR = "distil-run.json"
@@ -85,6 +88,20 @@ class CustomDataset(Dataset):
         from distilabel_cli.dataset.hub import push_dataset
 
         return push_dataset(self, repo_id, private=private, token=token, split=split)
+
+    def to_argilla(
+        self,
+        dataset_columns: list[str] | None = None,
+        vector_strategy: Any = True,
+        metric_strategy: Any = True,
+    ) -> ArgillaDataset:
+        """This dataset laid out for Argilla review; `.push_to_argilla(name=, workspace=)` sends it.
+
+        See `distilabel_cli.dataset.argilla.to_argilla` and docs/argilla.md.
+        """
+        from distilabel_cli.dataset.argilla import to_argilla
+
+        return to_argilla(self, dataset_columns, vector_strategy, metric_strategy)
 
 
 def read_task(folder: Path) -> Task | None:

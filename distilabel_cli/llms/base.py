@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from distilabel_cli.llms.limits import AdaptiveLimiter, RateLimits
+from distilabel_cli.llms.retry import call_with_retries
 from distilabel_cli.tasks.base import Task
 from distilabel_cli.tasks.prompt import FormattedPrompt, PromptFormat
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -31,6 +35,12 @@ class Usage:
     input_tokens: int = 0
     output_tokens: int = 0
     first_error: str | None = None
+    #: Attempts made again after a 429, 5xx, timeout or lost connection.
+    retries: int = 0
+    #: 429 answers among all attempts.
+    rate_limited: int = 0
+    #: The lowest in-flight limit the adaptive concurrency went down to (None: never).
+    lowest_concurrency: int | None = None
 
     def record_success(self, input_tokens: int = 0, output_tokens: int = 0) -> None:
         self.ok_requests += 1
@@ -41,6 +51,20 @@ class Usage:
         self.failed_requests += 1
         if self.first_error is None:
             self.first_error = error
+
+
+@dataclass
+class Pricing:
+    """Price per million input / output tokens, in any currency."""
+
+    input_per_million: float = 0.0
+    output_per_million: float = 0.0
+
+    def cost(self, usage: Usage) -> float:
+        return (
+            usage.input_tokens * self.input_per_million
+            + usage.output_tokens * self.output_per_million
+        ) / 1_000_000
 
 
 class FatalLLMError(Exception):
@@ -57,7 +81,8 @@ class LLM(ABC):
 
     `agenerate` is the only call the engine makes; it never raises for a failed request
     (the Completion carries the error) except `FatalLLMError` and
-    `StructuredOutputUnsupported`.
+    `StructuredOutputUnsupported`. Backends send each request through `call_with_retries`,
+    which applies the adaptive `slots`, the rate limits and the retries.
     """
 
     task: Task
@@ -67,8 +92,14 @@ class LLM(ABC):
     seed: int | None = None
     concurrency: int = 1
     prompt_format: PromptFormat | None = None
+    max_retries: int = 3
+    timeout: float = 120.0
+    requests_per_minute: float | None = None
+    tokens_per_minute: float | None = None
+    pricing: Pricing | None = None
     usage: Usage = field(default_factory=Usage, init=False, repr=False)
-    _semaphore: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
+    _semaphore: AdaptiveLimiter | None = field(default=None, init=False, repr=False)
+    _limits: RateLimits | None = field(default=None, init=False, repr=False)
 
     @property
     @abstractmethod
@@ -85,15 +116,27 @@ class LLM(ABC):
         return self.prompt_format or self.task.prompt_format
 
     @property
-    def slots(self) -> asyncio.Semaphore:
-        """Limits requests in flight to `concurrency` (created in the running loop)."""
+    def slots(self) -> AdaptiveLimiter:
+        """Limits requests in flight to `concurrency`, less after 429s (made in the loop)."""
         if self._semaphore is None:
-            self._semaphore = asyncio.Semaphore(self.concurrency)
+            self._semaphore = AdaptiveLimiter(self.concurrency)
         return self._semaphore
+
+    @property
+    def limits(self) -> RateLimits:
+        """`requests_per_minute` / `tokens_per_minute` budgets (made in the running loop)."""
+        if self._limits is None:
+            self._limits = RateLimits(self.requests_per_minute, self.tokens_per_minute)
+        return self._limits
+
+    async def call_with_retries(self, attempt: Callable[[], Awaitable[T]], tokens: int) -> T:
+        """Run `attempt` in a slot within the rate limits; retry its `TransientError`s."""
+        return await call_with_retries(self, attempt, tokens)
 
     def reset_loop_state(self) -> None:
         """Forget loop-bound objects so the LLM can be used in a new event loop."""
         self._semaphore = None
+        self._limits = None
 
     @abstractmethod
     async def agenerate(
@@ -103,6 +146,9 @@ class LLM(ABC):
         json_schema: dict[str, Any] | None = None,
     ) -> list[Completion]:
         """Generate `num_generations` completions of one prompt."""
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook
+        """Release what is bound to the running event loop (connection pools)."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release clients, threads or models."""

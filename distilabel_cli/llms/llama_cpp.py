@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from typing import Any
 
 from distilabel_cli.llms.base import LLM, Completion
 from distilabel_cli.llms.embedded import EMBEDDED_MODEL_NAME, resolve_gguf
+from distilabel_cli.llms.limits import estimate_tokens
 from distilabel_cli.tasks.prompt import FormattedPrompt
 
 
@@ -51,8 +53,8 @@ class LlamaCppLLM(LLM):
             from llama_cpp import Llama
 
             kwargs: dict[str, Any] = {"n_ctx": self.n_ctx, "verbose": False}
-            if self.n_threads:
-                kwargs["n_threads"] = self.n_threads
+            if self.n_threads:  # prompt processing too: spare CPUs for side-by-side models
+                kwargs["n_threads"] = kwargs["n_threads_batch"] = self.n_threads
             if self.seed is not None:
                 kwargs["seed"] = self.seed
             self._llama = Llama(model_path=str(self._path), **kwargs)
@@ -71,20 +73,23 @@ class LlamaCppLLM(LLM):
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama-cpp")
         loop = asyncio.get_running_loop()
+        tokens = estimate_tokens(prompt, self.max_new_tokens)
         results = []
         for k in range(num_generations):
-            async with self.slots:
-                seed = None if self.seed is None else self.seed + k
-                results.append(
-                    await loop.run_in_executor(
-                        self._executor, self._generate_one, prompt, json_schema, seed
-                    )
-                )
+            seed = None if self.seed is None else self.seed + k
+            attempt = functools.partial(
+                loop.run_in_executor, self._executor, self._generate_one, prompt, json_schema, seed
+            )
+            # slots and rate limits only: a local error is not transient, never retried
+            completion, used = await self.call_with_retries(attempt, tokens)
+            self.limits.settle(tokens, used)
+            results.append(completion)
         return results
 
     def _generate_one(
         self, prompt: FormattedPrompt, json_schema: dict[str, Any] | None, seed: int | None
-    ) -> Completion:
+    ) -> tuple[Completion, int | None]:
+        """One completion and the tokens it used (None when it failed)."""
         self.usage.requests += 1
         try:
             llama = self._load()
@@ -111,10 +116,11 @@ class LlamaCppLLM(LLM):
         except Exception as exc:  # noqa: BLE001 - one failed request must not stop the run
             error = f"{type(exc).__name__}: {exc}"
             self.usage.record_failure(error)
-            return Completion(text=None, error=error)
+            return Completion(text=None, error=error), None
         usage = response.get("usage") or {}
-        self.usage.record_success(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0))
-        return Completion(text=text or "")
+        used_in, used_out = usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)
+        self.usage.record_success(used_in, used_out)
+        return Completion(text=text or ""), used_in + used_out
 
     def close(self) -> None:
         """Stop the worker thread and free a model this LLM loaded itself."""

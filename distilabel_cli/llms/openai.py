@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,9 @@ from distilabel_cli.llms.base import (
     FatalLLMError,
     StructuredOutputUnsupported,
 )
+from distilabel_cli.llms.http import APIConnectionError, APIStatusError, OpenAICompatibleClient
+from distilabel_cli.llms.limits import estimate_tokens
+from distilabel_cli.llms.retry import TransientError, is_retryable_status, parse_retry_after
 from distilabel_cli.tasks.prompt import CHAT_FORMATS, FormattedPrompt
 
 NO_KEY_NEEDED = "not-needed"
@@ -25,16 +29,16 @@ SCHEMA_MODES = ("json_schema", "json_object")
 class OpenAILLM(LLM):
     """Chat or text completions from an OpenAI-compatible server.
 
-    Constructing it makes no network call. `n` is sent for several generations; when the
+    Requests go through a lean aiohttp client (`llms/http.py`); constructing it makes no
+    network call. `n` is sent for several generations; when the
     server returns fewer choices than asked, the rest (and later calls) use separate requests.
-    Retries with backoff (honouring Retry-After) come from the `openai` client.
+    The client's own retries are off: distil retries each attempt through the LLM's slots
+    and rate limits (`call_with_retries`), and sees every 429 to adapt its concurrency.
     """
 
     model: str
     base_url: str | None = None
     api_key: str | None = None
-    timeout: float = 120.0
-    max_retries: int = 3
     frequency_penalty: float = 0.0
     presence_penalty: float = 0.0
     stop: list[str] | None = None
@@ -43,7 +47,6 @@ class OpenAILLM(LLM):
     _client: Any = field(default=None, init=False, repr=False)
     _n_supported: bool | None = field(default=None, init=False, repr=False)
     _schema_mode: str | None = field(default=None, init=False, repr=False)
-    _schema_mode_confirmed: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.num_threads:  # distilabel 0.6 name for the same thing
@@ -68,21 +71,19 @@ class OpenAILLM(LLM):
         # response_format exists for chat completions only
         return self._schema_mode is not None and self.effective_prompt_format in CHAT_FORMATS
 
-    def client(self) -> Any:
-        """The async client of the running event loop (made on first use, no network)."""
+    def client(self) -> OpenAICompatibleClient:
+        """The HTTP client of the running event loop (made on first use, no network)."""
         if self._client is None:
-            from openai import AsyncOpenAI
-
-            self._client = AsyncOpenAI(
-                api_key=self.api_key,
-                base_url=self.base_url,
-                timeout=self.timeout,
-                max_retries=self.max_retries,
-            )
+            self._client = OpenAICompatibleClient(self.base_url, self.api_key or "", self.timeout)
         return self._client
 
     def reset_loop_state(self) -> None:
         super().reset_loop_state()
+        self._client = None
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
         self._client = None
 
     async def agenerate(
@@ -131,40 +132,25 @@ class OpenAILLM(LLM):
     async def _request(
         self, prompt: FormattedPrompt, n: int, json_schema: dict[str, Any] | None
     ) -> list[Completion]:
-        import openai
-
         params = self._params(n)
-        async with self.slots:
-            self.usage.requests += 1
-            mode = self._schema_mode if json_schema is not None else None
-            probing = mode is not None and not self._schema_mode_confirmed
-            while True:
-                try:
-                    texts, usage = await self._call(prompt, params, json_schema, mode, probing)
-                    break
-                except openai.APIStatusError as exc:
-                    if mode is not None and _refuses_response_format(exc):
-                        mode = self._step_down(mode)
-                        if mode is None:
-                            raise StructuredOutputUnsupported(str(exc)) from exc
-                        continue
-                    if probing:  # not about the format: ask again with the usual retries
-                        probing = False
-                        continue
-                    return self._failed(n, exc)
-                except openai.APIConnectionError as exc:
-                    if probing:
-                        probing = False
-                        continue
-                    return self._failed(n, exc)
-                except openai.OpenAIError as exc:
-                    return self._failed(n, exc)
-            if mode is not None:
-                self._schema_mode_confirmed = True
-        self.usage.record_success(
-            (usage.prompt_tokens or 0) if usage else 0,
-            (usage.completion_tokens or 0) if usage else 0,
-        )
+        self.usage.requests += 1
+        mode = self._schema_mode if json_schema is not None else None
+        tokens = estimate_tokens(prompt, self.max_new_tokens * n)
+        while True:
+            attempt = functools.partial(self._call, prompt, params, json_schema, mode)
+            try:
+                texts, usage = await self.call_with_retries(attempt, tokens)
+                break
+            except _FormatRefused as exc:
+                mode = self._step_down(mode)  # type: ignore[arg-type]
+                if mode is None:
+                    raise StructuredOutputUnsupported(str(exc)) from exc
+            except (TransientError, APIStatusError) as exc:
+                return self._failed(n, exc)
+        used_in = (usage.get("prompt_tokens") or 0) if usage else 0
+        used_out = (usage.get("completion_tokens") or 0) if usage else 0
+        self.limits.settle(tokens, used_in + used_out if usage else None)
+        self.usage.record_success(used_in, used_out)
         return [Completion(text=t or "") for t in texts[:n]]
 
     async def _call(
@@ -173,26 +159,42 @@ class OpenAILLM(LLM):
         params: dict[str, Any],
         json_schema: dict[str, Any] | None,
         mode: str | None,
-        probing: bool,
-    ) -> tuple[list[str | None], Any]:
-        """One API call; fatal errors (bad key, unknown model) become FatalLLMError."""
-        import openai
-
-        client = self.client().with_options(max_retries=0) if probing else self.client()
+    ) -> tuple[list[str | None], dict[str, Any] | None]:
+        """One attempt. Fatal errors (bad key, unknown model, no quota) become
+        FatalLLMError; 429, 408/409, 5xx, timeouts and lost connections TransientError."""
         try:
             if isinstance(prompt, list):
                 if mode is not None:
                     params = {**params, "response_format": _response_format(mode, json_schema)}
-                response = await client.chat.completions.create(messages=prompt, **params)
-                return [c.message.content for c in response.choices], response.usage
-            response = await client.completions.create(prompt=prompt, **params)
-            return [c.text for c in response.choices], response.usage
-        except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-            raise FatalLLMError(f"{self.model}: {_describe(exc)}") from exc
-        except openai.NotFoundError as exc:
-            raise FatalLLMError(
-                f"{self.model}: not found at {self.base_url or 'api.openai.com'} ({_describe(exc)})"
+                data = await self.client().post("/chat/completions", {**params, "messages": prompt})
+                texts = [(c.get("message") or {}).get("content") for c in data["choices"]]
+            else:
+                data = await self.client().post("/completions", {**params, "prompt": prompt})
+                texts = [c.get("text") for c in data["choices"]]
+            return texts, data.get("usage")
+        except APIStatusError as exc:
+            if exc.status in (401, 403):
+                raise FatalLLMError(f"{self.model}: {_describe(exc)}") from exc
+            if exc.status == 404:
+                where = self.base_url or "api.openai.com"
+                raise FatalLLMError(
+                    f"{self.model}: not found at {where} ({_describe(exc)})"
+                ) from exc
+            if mode is not None and _refuses_response_format(exc):
+                raise _FormatRefused(str(exc)) from exc
+            if exc.code == "insufficient_quota":
+                raise FatalLLMError(f"{self.model}: no quota left (insufficient_quota)") from exc
+            if not is_retryable_status(exc.status):
+                raise
+            raise TransientError(
+                _describe(exc),
+                retry_after=parse_retry_after(exc.headers),
+                rate_limited=exc.status == 429,
             ) from exc
+        except APIConnectionError as exc:  # also timeouts
+            raise TransientError(_describe(exc)) from exc
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise APIStatusError(200, f"unexpected answer shape: {exc!r}", {}, None) from exc
 
     def _step_down(self, mode: str) -> str | None:
         """Move to the next structured-output mode after `mode` was refused."""
@@ -202,9 +204,13 @@ class OpenAILLM(LLM):
         return self._schema_mode
 
     def _failed(self, n: int, exc: Exception) -> list[Completion]:
-        error = _describe(exc)
+        error = str(exc) if isinstance(exc, TransientError) else _describe(exc)
         self.usage.record_failure(error)
         return [Completion(text=None, error=error) for _ in range(n)]
+
+
+class _FormatRefused(Exception):
+    """The server refused this `response_format` (never retried: the next mode is tried)."""
 
 
 def _response_format(mode: str, json_schema: dict[str, Any] | None) -> dict[str, Any]:
@@ -219,4 +225,5 @@ def _refuses_response_format(exc: Exception) -> bool:
 
 
 def _describe(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {exc}"
+    name = exc.kind if isinstance(exc, APIStatusError) else type(exc).__name__
+    return f"{name}: {exc}"

@@ -1,7 +1,8 @@
 """The async engine: rows stream from generator to labeller with no batch barrier.
 
 Each LLM bounds its own requests in flight; a row's labelling starts as soon as its
-generations are done; results keep input order; a failed request leaves None in place.
+generations are done; results keep input order; a failed request leaves None in place and
+its error in the row's `distil_metadata`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from distilabel_cli.llms.base import LLM, Completion, FatalLLMError, StructuredO
 
 #: After this many requests to one LLM all failed, the run stops instead of going on.
 CIRCUIT_BREAKER_REQUESTS = 10
+#: The last column: why an item is None (`generation_errors`, `labelling_error`).
+METADATA_COLUMN = "distil_metadata"
 
 RowCallback = Callable[[int, dict[str, Any]], None]
 
@@ -93,6 +96,10 @@ class Engine:
             error = RunAborted(str(failures.exceptions[0]))
             error.partial = results
             raise error from None
+        finally:
+            for llm in (self.generator, self.labeller):
+                if llm is not None:
+                    await llm.aclose()
         return results
 
     def stages_to_run(self, saved: dict[str, Any]) -> list[str]:
@@ -143,6 +150,9 @@ class Engine:
             "generation_model": [c.model or llm.model_name for c in completions],
             "generation_prompt": [prompt] * n,
             "raw_generation_responses": [c.text for c in completions],
+            METADATA_COLUMN: {
+                "generation_errors": [c.error if c.text is None else None for c in completions]
+            },
         }
         for name in task.output_args_names:
             columns[name] = [p.get(name) for p in parsed]
@@ -166,11 +176,13 @@ class Engine:
         ok, failed = task.count_parsed(outputs, row)
         self.counts.labels_ok += ok
         self.counts.labels_failed += failed
+        error = completion.error if completion.text is None else None
         return {
-            "labelling_model": llm.model_name,
+            "labelling_model": completion.model or llm.model_name,
             "labelling_prompt": prompt,
             "raw_labelling_response": completion.text,
             **outputs,
+            METADATA_COLUMN: {**(row.get(METADATA_COLUMN) or {}), "labelling_error": error},
         }
 
     async def _ask_judge(self, llm: LLM, row: dict[str, Any]) -> tuple[Any, Completion]:

@@ -16,7 +16,7 @@ from distilabel_cli.dataset.checkpoint import DatasetCheckpoint
 from distilabel_cli.dataset.custom_dataset import CustomDataset
 from distilabel_cli.errors import DistilError, RunAborted, RunInterrupted
 from distilabel_cli.llms.base import LLM
-from distilabel_cli.pipeline.engine import Engine, EngineHooks
+from distilabel_cli.pipeline.engine import METADATA_COLUMN, Engine, EngineHooks
 from distilabel_cli.pipeline.progress import RunProgress
 from distilabel_cli.pipeline.report import RunReport
 from distilabel_cli.pipeline.resume import CheckpointSession, pipeline_fingerprint
@@ -53,7 +53,7 @@ class Pipeline:
             columns += [*GENERATION_COLUMNS, *self.generator.task.output_args_names]
         if self.labeller is not None:
             columns += [*LABELLING_COLUMNS, *self.labeller.task.output_args_names]
-        return columns
+        return [*columns, METADATA_COLUMN]
 
     def check_columns(self, input_columns: list[str]) -> None:
         stages = [
@@ -152,11 +152,10 @@ class Pipeline:
         return RunProgress(rows, {s: done[s] for s, llm in stages.items() if llm})
 
     def _assemble(self, source: Dataset, results: list[Any]) -> CustomDataset:
-        features = self.features()
-        if results:
-            new = Dataset.from_list(results, features=features)
-        else:
-            new = Dataset.from_dict({c: [] for c in features}, features=features)
+        features = self.features()  # rows from an older checkpoint may lack a column
+        new = Dataset.from_dict(
+            {c: [r.get(c) for r in results] for c in features}, features=features
+        )
         combined = concatenate_datasets([source, new], axis=1) if source.column_names else new
         task = (self.labeller or self.generator).task  # type: ignore[union-attr]
         return CustomDataset.from_dataset(combined, task)
@@ -180,6 +179,12 @@ class Pipeline:
                 raw_labelling_response=Value("string"),
                 **self.labeller.task.output_features(),
             )
+        metadata = {}  # why an item is None, per stage
+        if self.generator is not None:
+            metadata["generation_errors"] = List(Value("string"))
+        if self.labeller is not None:
+            metadata["labelling_error"] = Value("string")
+        features[METADATA_COLUMN] = metadata
         return Features(features)
 
     def close(self) -> None:

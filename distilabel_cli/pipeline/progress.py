@@ -67,7 +67,8 @@ class RunProgress:
 
 
 def summary_table(report: RunReport, output: str | None = None) -> Table:
-    """The end-of-run table: rows, generations, ratings, tokens, time, throughput, output."""
+    """The end-of-run table: rows, generations, ratings, requests and retries per LLM,
+    tokens, cost, time, throughput, output."""
     table = Table(title="distil run summary", show_header=False, title_justify="left")
     table.add_column("what", style="bold")
     table.add_column("value")
@@ -86,12 +87,20 @@ def summary_table(report: RunReport, output: str | None = None) -> Table:
         usage = llm.usage
         line = (
             f"{llm.model}: {usage.requests} requests, {usage.failed_requests} failed, "
-            f"{usage.input_tokens} tokens in, {usage.output_tokens} out"
+            f"{usage.retries} retries"
         )
+        if usage.rate_limited:
+            line += f" ({usage.rate_limited} rate-limited, concurrency down to "
+            line += f"{usage.lowest_concurrency})"
+        line += f", {usage.input_tokens} tokens in, {usage.output_tokens} out"
+        if llm.cost is not None:
+            line += f", cost {llm.cost:.6f}"
         if usage.first_error:
             line += f"\nfirst error: {usage.first_error[:200]}"
         table.add_row(llm.role, line)
     table.add_row("tokens", f"{report.input_tokens} in, {report.output_tokens} out")
+    if report.cost is not None:
+        table.add_row("cost", f"{report.cost:.6f} (llm.pricing)")
     table.add_row("wall time", f"{report.wall_seconds:.1f} s")
     table.add_row("throughput", f"{report.tokens_per_second:.1f} output tokens/s")
     if output:

@@ -1,21 +1,26 @@
-"""What a run did: rows, parse counts, tokens and time per LLM."""
+"""What a run did: rows, parse counts, tokens, retries, cost and time per LLM."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from distilabel_cli.llms.base import LLM, Usage
+from distilabel_cli.llms.base import LLM, Pricing, Usage
 from distilabel_cli.pipeline.engine import ParseCounts
 
 
 @dataclass
 class LLMReport:
-    """One LLM's role, model and usage."""
+    """One LLM's role, model, usage and (with `pricing`) cost."""
 
     role: str
     model: str
     usage: Usage
+    pricing: Pricing | None = None
+
+    @property
+    def cost(self) -> float | None:
+        return self.pricing.cost(self.usage) if self.pricing is not None else None
 
 
 @dataclass
@@ -34,7 +39,7 @@ class RunReport:
     @classmethod
     def for_llms(cls, generator: LLM | None, labeller: LLM | None, **kwargs: Any) -> RunReport:
         llms = [
-            LLMReport(role, llm.model_name, llm.usage)
+            LLMReport(role, llm.model_name, llm.usage, llm.pricing)
             for role, llm in (("generator", generator), ("labeller", labeller))
             if llm is not None
         ]
@@ -49,14 +54,27 @@ class RunReport:
         return sum(r.usage.output_tokens for r in self.llms)
 
     @property
+    def cost(self) -> float | None:
+        """Total cost of the LLMs that have a price (None: none has)."""
+        costs = [r.cost for r in self.llms if r.cost is not None]
+        return sum(costs) if costs else None
+
+    @property
     def tokens_per_second(self) -> float:
         return self.output_tokens / self.wall_seconds if self.wall_seconds > 0 else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        for entry, llm in zip(data["llms"], self.llms, strict=True):
+            entry["cost"] = _rounded(llm.cost)
         data.update(
             input_tokens=self.input_tokens,
             output_tokens=self.output_tokens,
             tokens_per_second=round(self.tokens_per_second, 2),
+            cost=_rounded(self.cost),
         )
         return data
+
+
+def _rounded(cost: float | None) -> float | None:
+    return None if cost is None else round(cost, 6)

@@ -30,7 +30,10 @@ def llm_fingerprint(llm: LLM | None) -> dict[str, Any] | None:
     """What decides an LLM's outputs (not its concurrency, timeouts, URL or key)."""
     if llm is None:
         return None
+    members = getattr(llm, "members", None) or []  # a pool: what decides each member's
+    pool = {"members": {str(i): llm_fingerprint(m) for i, m in enumerate(members)}}
     return {
+        **(pool if members else {}),
         "backend": type(llm).__name__,
         "model": llm.model_name,
         "max_new_tokens": llm.max_new_tokens,

@@ -111,8 +111,11 @@ def write_outputs(
 
 
 def push_output(dataset: CustomDataset, spec: PipelineSpec) -> str | None:
-    """Push the finished dataset where `output.hub` says; returns the repo URL."""
+    """Push the finished dataset where `output.hub` / `output.argilla` say; returns the Hub URL."""
     hub = spec.output.hub
-    if hub is None:
-        return None
-    return dataset.push_to_hub(hub.repo_id, private=hub.private, split=hub.split)
+    url = dataset.push_to_hub(hub.repo_id, private=hub.private, split=hub.split) if hub else None
+    if spec.output.argilla is not None:
+        from distilabel_cli.dataset.argilla.convert import push_for_spec
+
+        push_for_spec(dataset, spec.output.argilla, spec.output.path)
+    return url

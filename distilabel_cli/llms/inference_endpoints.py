@@ -1,0 +1,293 @@
+"""inference-endpoints backend: Hugging Face Inference Endpoints, serverless models and TGI.
+
+Requests go through `huggingface_hub.AsyncInferenceClient`: chat prompts to
+`chat_completion` (`/v1/chat/completions` under a URL), string prompts to `text_generation`
+(TGI's own route at the URL root). OpenAI-compatible servers that are not TGI (llama.cpp,
+vLLM, Ollama) serve the chat route only: use a chat prompt format with them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from distilabel_cli.errors import DistilError
+from distilabel_cli.llms.base import LLM, Completion, FatalLLMError, StructuredOutputUnsupported
+from distilabel_cli.llms.limits import estimate_tokens
+from distilabel_cli.llms.retry import TransientError, is_retryable_status, parse_retry_after
+from distilabel_cli.tasks.prompt import CHAT_FORMATS, FormattedPrompt
+
+#: Ways to ask a chat route for JSON, tried in order until the server accepts one.
+SCHEMA_MODES = ("json_schema", "json_object")
+TOKEN_VARIABLES = ("HF_TOKEN", "HF_API_TOKEN")
+
+
+@dataclass(kw_only=True)
+class InferenceEndpointsLLM(LLM):
+    """A model served by Hugging Face: exactly one of `model` (a serverless Hub id, routed by
+    `provider`), `endpoint_name` (+ `endpoint_namespace`, a dedicated Inference Endpoint
+    whose URL is looked up at the first request) or `base_url` (a TGI or other server).
+
+    Token: `token`, else env HF_TOKEN / HF_API_TOKEN, else huggingface_hub's saved login.
+    Each generation is its own request (seed + k when a seed is set). Judges ask for JSON
+    with `response_format` (`json_schema`; huggingface_hub turns it into TGI's grammar for
+    URLs), stepping down to `json_object` + schema (llama.cpp style) and then plain text
+    when refused; string prompts use TGI's `grammar`. Input tokens of string prompts are
+    not reported by `text_generation` (counted as 0).
+    """
+
+    model: str | None = None
+    endpoint_name: str | None = None
+    endpoint_namespace: str | None = None
+    base_url: str | None = None
+    token: str | None = None
+    provider: str | None = None
+    stop: list[str] | None = None
+    structured_output: str = "auto"
+    _url: str | None = field(default=None, init=False, repr=False)
+    _client: Any = field(default=None, init=False, repr=False)
+    _resolving: asyncio.Lock | None = field(default=None, init=False, repr=False)
+    _schema_mode: str | None = field(default=None, init=False, repr=False)
+    _grammar_refused: bool = field(default=False, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        given = [k for k in ("model", "endpoint_name", "base_url") if getattr(self, k)]
+        if len(given) != 1:
+            raise DistilError(
+                "inference-endpoints: give exactly one of llm.model, llm.endpoint_name, "
+                f"llm.base_url (got {', '.join(given) or 'none'})"
+            )
+        if self.endpoint_namespace and not self.endpoint_name:
+            raise DistilError("inference-endpoints: llm.endpoint_namespace needs endpoint_name")
+        self.token = self.token or next(
+            (os.environ[v] for v in TOKEN_VARIABLES if os.environ.get(v)), None
+        )
+        modes = {"auto": "json_schema", "json_schema": "json_schema", "json_object": "json_object"}
+        self._schema_mode = modes.get(self.structured_output)
+        self._url = self.base_url
+
+    @property
+    def model_name(self) -> str:
+        return self.model or self.endpoint_name or self.base_url or "inference-endpoints"
+
+    @property
+    def supports_structured_output(self) -> bool:
+        if self.effective_prompt_format not in CHAT_FORMATS:
+            return self._schema_mode is not None and not self._grammar_refused
+        return self._schema_mode is not None
+
+    def reset_loop_state(self) -> None:
+        super().reset_loop_state()
+        self._client, self._resolving = None, None  # the resolved endpoint URL is kept
+
+    async def client(self) -> Any:
+        """The async client of the running loop; a dedicated endpoint is resolved first."""
+        if self._client is None:
+            if self.endpoint_name and self._url is None:
+                if self._resolving is None:
+                    self._resolving = asyncio.Lock()
+                async with self._resolving:
+                    if self._url is None:
+                        self._url = await asyncio.to_thread(self._resolve_endpoint)
+            from huggingface_hub import AsyncInferenceClient
+
+            target = {"model": self._url} if self._url else {"model": self.model}
+            if self.provider and not self._url:
+                target["provider"] = self.provider
+            self._client = AsyncInferenceClient(**target, token=self.token, timeout=self.timeout)
+        return self._client
+
+    def _resolve_endpoint(self) -> str:
+        """The URL of the dedicated endpoint (one Hub API call, in a worker thread)."""
+        from huggingface_hub import get_inference_endpoint
+
+        where = f"{self.endpoint_namespace or '(your namespace)'}/{self.endpoint_name}"
+        try:
+            endpoint = get_inference_endpoint(
+                self.endpoint_name, namespace=self.endpoint_namespace, token=self.token
+            )
+        except Exception as exc:  # noqa: BLE001 - without its URL no request can be made
+            raise FatalLLMError(f"inference endpoint {where}: {_describe(exc)}") from exc
+        if not endpoint.url:
+            raise FatalLLMError(
+                f"inference endpoint {where} is {endpoint.status}, not running: "
+                "start it (or wait until it is running) and run again"
+            )
+        return endpoint.url
+
+    async def agenerate(
+        self,
+        prompt: FormattedPrompt,
+        num_generations: int = 1,
+        json_schema: dict[str, Any] | None = None,
+    ) -> list[Completion]:
+        seeds = [None if self.seed is None else self.seed + k for k in range(num_generations)]
+        return list(await asyncio.gather(*(self._request(prompt, json_schema, s) for s in seeds)))
+
+    async def _request(
+        self, prompt: FormattedPrompt, json_schema: dict[str, Any] | None, seed: int | None
+    ) -> Completion:
+        self.usage.requests += 1
+        mode = self._schema_mode if json_schema is not None else None
+        tokens = estimate_tokens(prompt, self.max_new_tokens)
+        while True:
+            attempt = functools.partial(self._call, prompt, json_schema, mode, seed)
+            try:
+                text, used_in, used_out = await self.call_with_retries(attempt, tokens)
+                break
+            except _FormatRefused as exc:
+                if isinstance(prompt, list):
+                    mode = self._step_down(mode)
+                else:
+                    mode, self._grammar_refused = None, True
+                if mode is None:
+                    raise StructuredOutputUnsupported(str(exc)) from exc
+            except (TransientError, _http_error()) as exc:
+                error = str(exc) if isinstance(exc, TransientError) else _describe(exc)
+                self.usage.record_failure(error)
+                return Completion(text=None, error=error)
+        self.limits.settle(tokens, used_in + used_out)
+        self.usage.record_success(used_in, used_out)
+        return Completion(text=text)
+
+    async def _call(
+        self,
+        prompt: FormattedPrompt,
+        json_schema: dict[str, Any] | None,
+        mode: str | None,
+        seed: int | None,
+    ) -> tuple[str, int, int]:
+        """One attempt: (text, input tokens, output tokens). Bad token, unknown model or
+        route: FatalLLMError; 429, 5xx, overload, timeout, lost connection: TransientError."""
+        from huggingface_hub.errors import InferenceTimeoutError, OfflineModeIsEnabled
+
+        client = await self.client()
+        try:
+            if isinstance(prompt, list):
+                return await self._chat(client, prompt, json_schema, mode, seed)
+            return await self._text(client, prompt, json_schema, mode, seed)
+        except OfflineModeIsEnabled as exc:
+            raise FatalLLMError(f"{self.model_name}: HF_HUB_OFFLINE is set ({exc})") from exc
+        except InferenceTimeoutError as exc:
+            raise TransientError(_describe(exc)) from exc
+        except _http_error() as exc:
+            raise self._classify(exc, prompt, mode is not None) from exc
+
+    async def _chat(
+        self,
+        client: Any,
+        messages: list[dict[str, str]],
+        json_schema: dict[str, Any] | None,
+        mode: str | None,
+        seed: int | None,
+    ) -> tuple[str, int, int]:
+        params = self._sampling(seed)
+        if mode is not None:
+            params["response_format"] = _response_format(mode, json_schema)
+        output = await client.chat_completion(messages, max_tokens=self.max_new_tokens, **params)
+        usage = output.usage
+        used_in = (usage.prompt_tokens or 0) if usage else 0
+        used_out = (usage.completion_tokens or 0) if usage else 0
+        return output.choices[0].message.content or "", used_in, used_out
+
+    async def _text(
+        self,
+        client: Any,
+        prompt: str,
+        json_schema: dict[str, Any] | None,
+        mode: str | None,
+        seed: int | None,
+    ) -> tuple[str, int, int]:
+        params = self._sampling(seed)
+        params.pop("temperature", None)
+        if self.temperature > 0:
+            params.update(do_sample=True, temperature=self.temperature)
+        if mode is not None:
+            params["grammar"] = {"type": "json", "value": json_schema}
+        output = await client.text_generation(
+            prompt,
+            max_new_tokens=self.max_new_tokens,
+            details=True,
+            return_full_text=False,
+            **params,
+        )
+        details = output.details
+        return output.generated_text, 0, details.generated_tokens if details else 0
+
+    def _sampling(self, seed: int | None) -> dict[str, Any]:
+        params: dict[str, Any] = {"temperature": self.temperature}
+        if self.top_p < 1.0:  # TGI rejects top_p = 1.0
+            params["top_p"] = self.top_p
+        if seed is not None:
+            params["seed"] = seed
+        if self.stop:
+            params["stop"] = self.stop
+        return params
+
+    def _classify(self, exc: Exception, prompt: FormattedPrompt, structured: bool) -> Exception:
+        """The error an HTTP failure becomes: refused format, fatal or transient."""
+        from huggingface_hub.errors import OverloadedError, TextGenerationError
+
+        response = getattr(exc, "response", None) or getattr(exc.__cause__, "response", None)
+        status = getattr(response, "status_code", None)
+        message = _describe(exc)
+        if structured and _refuses_format(exc):
+            return _FormatRefused(message)
+        if isinstance(exc, OverloadedError):
+            return TransientError(message, rate_limited=True)
+        if status in (401, 403):
+            return FatalLLMError(f"{self.model_name}: {message}")
+        if status in (404, 405):
+            hint = (
+                " (string prompt formats need TGI's text-generation route; "
+                "use prompt_format chat with other servers)"
+                if isinstance(prompt, str)
+                else ""
+            )
+            return FatalLLMError(f"{self.model_name}: not found{hint}: {message}")
+        if status is None:  # no answer: a connection or transport error
+            return exc if isinstance(exc, TextGenerationError) else TransientError(message)
+        if is_retryable_status(status):
+            headers = getattr(response, "headers", None)
+            return TransientError(
+                message, retry_after=parse_retry_after(headers), rate_limited=status == 429
+            )
+        return exc
+
+    def _step_down(self, mode: str | None) -> str | None:
+        """Move to the next structured-output mode after `mode` was refused."""
+        if mode is not None and self._schema_mode == mode:
+            index = SCHEMA_MODES.index(mode) + 1
+            self._schema_mode = SCHEMA_MODES[index] if index < len(SCHEMA_MODES) else None
+        return self._schema_mode
+
+
+class _FormatRefused(Exception):
+    """The server refused this structured-output request (the next mode is tried)."""
+
+
+@functools.cache
+def _http_error() -> type[Exception]:
+    """Base class of huggingface_hub's HTTP and transport errors (its httpx flavour)."""
+    from huggingface_hub import errors
+
+    return getattr(errors, "HTTPError", OSError)
+
+
+def _response_format(mode: str, json_schema: dict[str, Any] | None) -> dict[str, Any]:
+    if mode == "json_schema":
+        return {"type": "json_schema", "json_schema": {"name": "answer", "schema": json_schema}}
+    # TGI reads `value`, llama-cpp-python's server `schema`
+    return {"type": "json_object", "value": json_schema, "schema": json_schema}
+
+
+def _refuses_format(exc: Exception) -> bool:
+    message = str(exc)
+    return any(word in message for word in ("response_format", "json_schema", "grammar"))
+
+
+def _describe(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,108 @@
+"""The child side of `ProcessLLM`: load the LLM, then answer requests in an event loop.
+
+Two one-way pipes: requests `(id, prompt, n, schema)` come in; `(kind, id, payload)` go
+out: `ready` or `load_error` once, then one `result` per request. A `None` request (or the
+parent closing its end) stops the child.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pickle
+import signal
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from dataclasses import asdict
+from multiprocessing.connection import Connection
+from typing import Any
+
+from distilabel_cli.errors import DistilError
+from distilabel_cli.llms.base import LLM, FatalLLMError, StructuredOutputUnsupported
+
+PIN_VARIABLE = "CUDA_VISIBLE_DEVICES"
+
+
+def describe(llm: LLM) -> dict[str, Any]:
+    """What the parent mirrors of the loaded LLM."""
+    return {
+        "model_name": llm.model_name,
+        "backend": type(llm).__name__,
+        "structured": llm.supports_structured_output,
+        "prompt_format": llm.prompt_format,
+        "concurrency": llm.concurrency,
+        "sampling": {
+            "max_new_tokens": llm.max_new_tokens,
+            "temperature": llm.temperature,
+            "top_p": llm.top_p,
+            "seed": llm.seed,
+        },
+    }
+
+
+def serve(requests: Connection, conn: Connection, payload: bytes, gpus: str | None) -> None:
+    """Entry point of the child process (`payload`: pickled `(load_llm_fn, task)`)."""
+    if gpus is not None:  # already in the environment the parent spawned us with
+        os.environ[PIN_VARIABLE] = gpus
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's; it stops us
+    try:
+        load_llm_fn, task = pickle.loads(payload)
+        llm = load_llm_fn(task)
+        if not isinstance(llm, LLM):
+            raise TypeError(f"load_llm_fn returned {type(llm).__name__}, not an LLM")
+        load = getattr(llm, "load", None)
+        if callable(load):
+            load()  # surface a bad model file now, not at the first request
+        info = describe(llm)
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, then we exit
+        why = exc.message if isinstance(exc, DistilError) else f"{type(exc).__name__}: {exc}"
+        _send(conn, ("load_error", None, why))
+        conn.close()
+        return
+    _send(conn, ("ready", None, info))
+    try:
+        asyncio.run(_serve_requests(requests, conn, llm))
+    finally:
+        llm.close()
+        conn.close()
+
+
+async def _serve_requests(requests: Connection, conn: Connection, llm: LLM) -> None:
+    loop = asyncio.get_running_loop()
+    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="distil-child-reader")
+    tasks: set[asyncio.Task[None]] = set()
+    try:
+        while True:
+            try:
+                message = await loop.run_in_executor(reader, requests.recv)
+            except (EOFError, OSError):
+                break  # the parent is gone
+            if message is None:
+                break
+            task = loop.create_task(_answer(conn, llm, *message))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+    finally:
+        for task in tasks:
+            task.cancel()
+        reader.shutdown(wait=False)
+
+
+async def _answer(
+    conn: Connection, llm: LLM, request_id: int, prompt: Any, n: int, schema: Any
+) -> None:
+    result: tuple[str, Any]
+    try:
+        result = ("ok", await llm.agenerate(prompt, n, schema))
+    except StructuredOutputUnsupported as exc:
+        result = ("unsupported", str(exc))
+    except FatalLLMError as exc:
+        result = ("fatal", str(exc))
+    except Exception as exc:  # noqa: BLE001 - becomes a failed request in the parent
+        result = ("error", f"{type(exc).__name__}: {exc}")
+    _send(conn, ("result", request_id, (*result, asdict(llm.usage))))
+
+
+def _send(conn: Connection, message: Any) -> None:
+    with suppress(OSError, ValueError):  # the parent is gone: nobody is left to tell
+        conn.send(message)

@@ -1,0 +1,121 @@
+"""Argilla errors and building blocks: one clear message per mistake, metrics, fallbacks.
+
+Server-backed cases use the REAL argilla-server 2.8.0 of `argilla_server`
+(tests/argilla_fixtures.py); the `distil` command runs in-process or as a subprocess.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from argilla_fixtures import (  # noqa: F401
+    ArgillaServer,
+    argilla_server_fixture,
+    cli,
+    ultrafeedback_fixture,
+)
+
+from distilabel_cli import CustomDataset
+from distilabel_cli.dataset.argilla import text_statistics, to_argilla
+from distilabel_cli.errors import DistilError
+
+
+def test_push_with_another_layout_is_refused(
+    argilla_server: ArgillaServer,
+    ultrafeedback: CustomDataset,
+    tmp_path: Path,
+) -> None:
+    ultrafeedback.save_to_disk(tmp_path / "uf")
+    args = ("push-argilla", "uf", "--name", "layout", "--workspace", "argilla", "--no-vectors")
+    assert cli(*args, server=argilla_server, cwd=tmp_path).exit_code == 0
+    again = cli(*args, "--no-metrics", server=argilla_server, cwd=tmp_path)
+    assert again.exit_code == 2
+    assert again.stderr.startswith("error: Argilla dataset argilla/layout exists with other")
+    assert again.stderr.count("\n") == 1  # one line, no traceback
+
+    other_columns = ultrafeedback.add_column("source", ["web"] * len(ultrafeedback))
+    keys = {"api_url": argilla_server.api_url, "api_key": argilla_server.owner_key}
+    with pytest.raises(DistilError, match="pushed from a dataset with other columns"):
+        to_argilla(other_columns, vector_strategy=False).push_to_argilla(
+            "layout", "argilla", **keys
+        )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--workspace", "nowhere"), "Argilla workspace 'nowhere' does not exist"),
+        (("--api-key", "wrong.key.123"), "rejected the API key"),
+        (("--api-url", "http://127.0.0.1:9"), "cannot reach Argilla at http://127.0.0.1:9"),
+    ],
+)
+def test_push_errors_are_one_clear_line(
+    argilla_server: ArgillaServer,
+    ultrafeedback: CustomDataset,
+    tmp_path: Path,
+    args: tuple[str, ...],
+    message: str,
+) -> None:
+    ultrafeedback.save_to_disk(tmp_path / "uf")
+    base = ["push-argilla", "uf", "--name", "bad", "--workspace", "argilla", "--no-vectors"]
+    result = cli(*base, *args, server=argilla_server, cwd=tmp_path)
+    assert result.exit_code == 2, result.stderr
+    assert message in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_pull_unknown_dataset_fails_cleanly(
+    argilla_server: ArgillaServer,
+    tmp_path: Path,
+) -> None:
+    args = ("pull-argilla", "--name", "never-pushed", "--workspace", "argilla", "--output", "x")
+    result = cli(*args, server=argilla_server, cwd=tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr == "error: no Argilla dataset 'never-pushed' in workspace 'argilla'\n"
+    assert not (tmp_path / "x").exists()
+
+
+def test_without_the_extra_vectors_are_skipped_with_a_notice(
+    ultrafeedback: CustomDataset, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # as if not installed
+    notes = logging.getLogger("distilabel_cli.argilla")
+    monkeypatch.setattr(notes, "propagate", True)  # an in-process CLI run turns it off
+    converted = to_argilla(ultrafeedback)
+    assert converted.layout.vectors == [] and not converted.records[0].vectors
+    assert "pushing without vectors" in caplog.text and "[argilla]" in caplog.text
+    with pytest.raises(DistilError, match="not a local model folder"):
+        to_argilla(ultrafeedback, vector_strategy="/no/such/model")
+
+
+def test_dataset_columns_must_name_text_fields(ultrafeedback: CustomDataset) -> None:
+    converted = to_argilla(ultrafeedback, dataset_columns=["generations"], vector_strategy=False)
+    assert converted.layout.described == ["generation-1", "generation-2"]
+    with pytest.raises(DistilError, match="'rating' is not a text field"):
+        to_argilla(ultrafeedback, dataset_columns=["rating"], vector_strategy=False)
+
+
+def test_text_statistics() -> None:
+    stats = text_statistics("The cat sat on the mat. It was happy!")
+    assert stats["words"] == 9 and stats["sentences"] == 2
+    # Flesch: 206.835 - 1.015 * 4.5 - 84.6 * 10 / 9 (syllables: happy = 2)
+    assert stats["flesch-reading-ease"] == round(206.835 - 1.015 * 4.5 - 84.6 * 10 / 9, 2)
+    assert text_statistics("")["flesch-reading-ease"] is None
+
+
+def test_push_without_a_server_configured(ultrafeedback: CustomDataset, tmp_path: Path) -> None:
+    ultrafeedback.save_to_disk(tmp_path / "uf")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARGILLA_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "distilabel_cli", "push-argilla", "uf", "--name", "x",
+         "--workspace", "y", "--no-vectors"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: no Argilla server: pass --api-url or set ARGILLA_API_URL"
+    )
