@@ -182,6 +182,7 @@ def test_saves_are_appends_whose_cost_does_not_grow(tmp_path: Path) -> None:
     inode = None
     for i in range(10, 60):
         writer.append(i, f"h{i}", "g", {"generations": ["x" * 20]})
+        writer.wait_written()
         stat = path.stat()
         inode = inode or stat.st_ino
         assert stat.st_ino == inode  # same file: appended, not replaced

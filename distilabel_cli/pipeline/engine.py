@@ -102,6 +102,12 @@ class Engine:
                     await llm.aclose()
         return results
 
+    def generation_prompt(self, row: dict[str, Any]) -> Any:
+        """The generator's formatted prompt for a row."""
+        assert self.generator is not None
+        llm = self.generator
+        return llm.task.generate_prompt(row).format_as(llm.effective_prompt_format)
+
     def stages_to_run(self, saved: dict[str, Any]) -> list[str]:
         """The stages a row still needs, given the columns already saved for it."""
         stages = []
@@ -134,7 +140,7 @@ class Engine:
         llm, n = self.generator, self.num_generations
         assert llm is not None
         task = llm.task
-        prompt = task.generate_prompt(row).format_as(llm.effective_prompt_format)
+        prompt = self.generation_prompt(row)
         completions = await llm.agenerate(prompt, n)
         _check_circuit(llm)
         parsed = [

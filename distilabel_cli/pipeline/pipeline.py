@@ -102,7 +102,11 @@ class Pipeline:
         if checkpoint_strategy is not None:
             fingerprint = pipeline_fingerprint(self.generator, self.labeller, num_generations)
             session = CheckpointSession(
-                checkpoint_strategy, fingerprint, rows, lambda c: not engine.stages_to_run(c)
+                checkpoint_strategy,
+                fingerprint,
+                rows,
+                lambda c: not engine.stages_to_run(c),
+                generation_prompt=engine.generation_prompt if self.generator else None,
             )
             report.rows_resumed = session.resumed
             report.checkpoint = str(checkpoint_strategy.folder)

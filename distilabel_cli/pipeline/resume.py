@@ -76,8 +76,12 @@ class CheckpointSession:
         rows: list[dict[str, Any]],
         row_is_complete: Callable[[dict[str, Any]], bool],
         on_save: Callable[[], None] | None = None,
+        generation_prompt: Callable[[dict[str, Any]], Any] | None = None,
     ) -> None:
+        """`generation_prompt(row)` rebuilds a row's prompt, so the checkpoint need not
+        store it (the fingerprint guarantees the same task and format)."""
         self.checkpoint = checkpoint
+        self.generation_prompt = generation_prompt
         folder = checkpoint.folder
         self.hashes = [row_hash(row) for row in rows]
         self.sync = sync_for(checkpoint)
@@ -100,7 +104,7 @@ class CheckpointSession:
                         f"input row {index} is not the row checkpoint {folder} was made "
                         "from (the input data changed); use --fresh to start over"
                     )
-                self.prefilled[index] = columns
+                self.prefilled[index] = self._restore_prompt(columns, rows[index])
         else:
             start_checkpoint(folder, {"fingerprint": fingerprint})
         self.resumed = sum(row_is_complete(c) for c in self.prefilled.values())
@@ -118,8 +122,16 @@ class CheckpointSession:
                 details=[f"changed: {line}" for line in changed[:10]],
             )
 
+    def _restore_prompt(self, columns: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+        models = columns.get("generation_model")
+        if self.generation_prompt is None or models is None or "generation_prompt" in columns:
+            return columns
+        return {**columns, "generation_prompt": [self.generation_prompt(row)] * len(models)}
+
     def hooks(self) -> EngineHooks:
         def generated(index: int, columns: dict[str, Any]) -> None:
+            if self.generation_prompt is not None:  # rebuilt on resume: not stored
+                columns = {k: v for k, v in columns.items() if k != "generation_prompt"}
             self.writer.append(index, self.hashes[index], GENERATED, columns)
 
         def labelled(index: int, columns: dict[str, Any]) -> None:
