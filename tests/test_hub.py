@@ -117,3 +117,30 @@ def test_push_hub_command_and_hub_input(hub_server, tmp_path: Path) -> None:
     assert pairs["rating_chosen"] == [4.0, 5.0]
     assert "pushed to" in binarized.stdout
     assert any(f.endswith(".parquet") for f in hub_server.files("tester/cli-dpo"))
+
+
+def test_run_pushes_to_the_hub_when_the_spec_says_so(hub_server, tmp_path: Path) -> None:
+    """`output.hub` in a spec: `distil run` (subprocess, embedded model) pushes at the end."""
+    (tmp_path / "data.jsonl").write_text('{"input": "Say hi."}\n')
+    (tmp_path / "spec.yaml").write_text(
+        "input: {path: data.jsonl}\n"
+        "generator:\n"
+        "  llm: {type: llama-cpp, model: embedded, max_new_tokens: 4, seed: 1}\n"
+        "  task: {type: text-generation}\n"
+        "output: {path: out, hub: {repo_id: tester/from-run, private: true}}\n"
+    )
+    env = {**os.environ, **hub_env(hub_server, tmp_path / "home")}
+    result = subprocess.run(
+        [sys.executable, "-m", "distilabel_cli", "run", "spec.yaml", "--no-progress"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "pushed to" in result.stdout
+    files = hub_server.files("tester/from-run")
+    assert {"README.md", "distilabel-task.json", "distil-run.json"} <= set(files)
+    card = hub_server.read("tester/from-run", "README.md").decode()
+    assert "generator_model: SmolLM2-135M-Instruct" in card
