@@ -30,10 +30,10 @@ class OpenAILLM(LLM):
     """Chat or text completions from an OpenAI-compatible server.
 
     Requests go through a lean aiohttp client (`llms/http.py`); constructing it makes no
-    network call. `n` is sent for several generations; when the
-    server returns fewer choices than asked, the rest (and later calls) use separate requests.
-    The client's own retries are off: distil retries each attempt through the LLM's slots
-    and rate limits (`call_with_retries`), and sees every 429 to adapt its concurrency.
+    network call. `n` is sent for several generations; when the server returns fewer
+    choices than asked, the rest (and later calls) use separate requests. Each attempt is
+    retried by distil through the LLM's slots and rate limits (`call_with_retries`), which
+    sees every 429 to adapt its concurrency.
     """
 
     model: str
