@@ -8,14 +8,14 @@ valid UltraFeedback JSON answer. Each answer takes `delay` seconds of service ti
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from json_server import JSONServer
 
 
 def answer_for(prompt: str, k: int) -> str:
@@ -29,37 +29,17 @@ def judge_for(messages: list[dict[str, str]], schema: dict[str, Any]) -> str:
     return json.dumps({"ratings": items})
 
 
-class CountingServer:
+class CountingServer(JSONServer):
     """Runs in a background thread on 127.0.0.1; `counts` maps prompt text to requests."""
 
     def __init__(self, delay: float = 0.0) -> None:
         self.delay = delay
         self.counts: Counter[str] = Counter()
         self.lock = threading.Lock()
-        server = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802 - http.server API
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                payload = server.answer(body)
-                data = json.dumps(payload).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                # the client may be killed mid-request (crash tests do that)
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(data)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+    def handle(self, body: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        return 200, {}, self.answer(body)
 
     def answer(self, body: dict[str, Any]) -> dict[str, Any]:
         messages = body["messages"]
@@ -88,11 +68,3 @@ class CountingServer:
             ],
             "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
         }
-
-    def __enter__(self) -> CountingServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()

@@ -11,16 +11,15 @@ arrival, so tests check retries, Retry-After, concurrency and rates from the ser
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from counting_server import answer_for, judge_for
+from json_server import JSONServer
 
 STATUS_TYPES = {429: "rate_limit_error", 500: "server_error", 503: "server_error"}
 
@@ -73,7 +72,7 @@ def twenty_percent(key: str, attempt: int, seq: int) -> Fault | None:
     return Fault(500)
 
 
-class FlakyServer:
+class FlakyServer(JSONServer):
     """Runs in a background thread on 127.0.0.1; `records` lists every request."""
 
     def __init__(self, plan: Plan | None = None, delay: float = 0.0) -> None:
@@ -83,35 +82,7 @@ class FlakyServer:
         self.asked: Counter[str] = Counter()
         self.in_flight = 0
         self.lock = threading.Lock()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802 - http.server API
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                status, headers, payload = server.handle(body)
-                if status == 0:
-                    self.close_connection = True  # no answer at all
-                    return
-                data = json.dumps(payload).encode()
-                try:
-                    self.send_response(status)
-                    for name, value in {"Content-Type": "application/json", **headers}.items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except OSError:  # the client gave up (timeout) and closed the connection
-                    self.close_connection = True
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        super().__init__()
 
     def handle(self, body: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
         messages = body["messages"]
@@ -164,11 +135,3 @@ class FlakyServer:
     def of(self, key: str) -> list[Record]:
         """The records of one prompt, in arrival order."""
         return [r for r in self.records if r.key == key]
-
-    def __enter__(self) -> FlakyServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
