@@ -15,6 +15,7 @@ from distilabel_cli.llms import (  # noqa: E402
     TransformersLLM,
 )
 from distilabel_cli.pipeline.pipeline import Pipeline  # noqa: E402
+from distilabel_cli.pipeline.presets import pipeline  # noqa: E402
 from distilabel_cli.tasks import TextGenerationTask, UltraFeedbackTask  # noqa: E402
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "TransformersLLM",
     "UltraFeedbackTask",
     "__version__",
+    "pipeline",
     "prepare_dataset",
 ]

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from distilabel_cli.tasks import (
-    TASK_CLASSES,
+    TASK_TYPES,
     TextGenerationTask,
     UltraFeedbackTask,
     task_from_sidecar,
@@ -283,7 +283,7 @@ def test_sidecar_from_distilabel_06_text_generation() -> None:
 @pytest.mark.parametrize(
     "sidecar",
     [
-        {"__type_info__": {"module": "distilabel.tasks", "name": "JudgeLMTask"}},
+        {"__type_info__": {"module": "distilabel.tasks", "name": "SummarizeTask"}},
         {"system_prompt": "x"},
         {},
     ],
@@ -292,6 +292,7 @@ def test_sidecar_unknown_type_gives_none(sidecar: dict) -> None:
     assert task_from_sidecar(sidecar) is None
 
 
-def test_task_classes_registry() -> None:
-    assert TASK_CLASSES["UltraFeedbackTask"] is UltraFeedbackTask
-    assert TASK_CLASSES["TextGenerationTask"] is TextGenerationTask
+def test_task_registry() -> None:
+    assert TASK_TYPES["ultrafeedback"] is UltraFeedbackTask
+    assert TASK_TYPES["text-generation"] is TextGenerationTask
+    assert "custom" in TASK_TYPES and "no-such-task" not in TASK_TYPES

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from distilabel_cli.errors import SpecError
-from distilabel_cli.pipeline.build import check_spec_columns
+from distilabel_cli.pipeline.build import check_spec
 from distilabel_cli.spec.loader import load_spec
 
 GOOD = """\
@@ -52,7 +52,9 @@ BAD_SPECS = [
         GOOD.replace("type: text-generation", "type: summarize"),
         [
             "spec.yaml:6 generator.task.type: unknown type 'summarize' "
-            "(expected one of: text-generation, ultrafeedback)"
+            "(expected one of: text-generation, self-instruct, evol-instruct, evol-complexity, "
+            "evol-quality, ultrafeedback, judgelm, ultrajudge, quality-scorer, "
+            "complexity-scorer, ultracm, prometheus, custom)"
         ],
     ),
     (
@@ -215,7 +217,7 @@ def test_labeller_column_missing_fails_validation(
     )
     spec, source = load_spec(write(tmp_path, text).name)
     with pytest.raises(SpecError) as info:
-        check_spec_columns(spec, source)
+        check_spec(spec, source)
     assert info.value.details == [
         "spec.yaml:4 labeller.task: ultrafeedback needs column 'input', which neither the "
         "input (prompt, meta) nor the generator provides"
@@ -227,5 +229,5 @@ def test_generator_provides_labeller_columns(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     spec, source = load_spec(write(tmp_path, GOOD).name)
-    check_spec_columns(spec, source)  # `generations` comes from the generator: no error
+    check_spec(spec, source)  # `generations` comes from the generator: no error
     assert spec.labeller is not None

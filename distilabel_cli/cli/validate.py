@@ -10,7 +10,7 @@ import typer
 from distilabel_cli.cli.errors import print_error
 from distilabel_cli.cli.options import Debug
 from distilabel_cli.errors import DistilError
-from distilabel_cli.pipeline.build import check_spec_columns
+from distilabel_cli.pipeline.build import check_spec
 from distilabel_cli.spec.loader import load_spec
 
 
@@ -23,7 +23,7 @@ def validate(
     for config in configs:
         try:
             spec, source = load_spec(config)
-            check_spec_columns(spec, source)
+            notes = check_spec(spec, source, input_must_exist=False)
         except DistilError as exc:
             failed = True
             details = exc.details or [exc.message]
@@ -33,6 +33,7 @@ def validate(
                 raise
             continue
         stages = [s for s in ("generator", "labeller") if getattr(spec, s) is not None]
-        typer.echo(f"{config}: ok ({spec.name}: {' + '.join(stages)})")
+        note = f"; {'; '.join(notes)}" if notes else ""
+        typer.echo(f"{config}: ok ({spec.name}: {' + '.join(stages)}){note}")
     if failed:
         raise typer.Exit(2)

@@ -10,6 +10,7 @@ import pyarrow as pa
 from datasets import Dataset, DatasetDict
 from datasets.fingerprint import generate_random_fingerprint
 
+from distilabel_cli.dataset.explode import explode, exploded_columns
 from distilabel_cli.errors import DistilError
 from distilabel_cli.spec.models import InputSpec
 
@@ -57,7 +58,10 @@ def load_input(spec: InputSpec, spec_dir: Path | None = None) -> Dataset:
 
 
 def shape_columns(dataset: Dataset, spec: InputSpec) -> Dataset:
-    """Apply `rename` then `remove`, naming any column that does not exist."""
+    """Apply `explode`, `rename` then `remove`, naming any column that does not exist."""
+    if spec.explode is not None:
+        column, into = _explode_args(spec)
+        dataset = explode(dataset, column, into)
     _require_columns(spec, "rename", list(spec.rename), dataset.column_names)
     if spec.rename:
         dataset = dataset.rename_columns(spec.rename)
@@ -84,8 +88,23 @@ def input_columns(spec: InputSpec, spec_dir: Path | None = None) -> list[str] | 
     columns = _peek_columns(local)
     if columns is None:
         return None
+    if spec.explode is not None:
+        column, into = _explode_args(spec)
+        if column not in columns:
+            raise DistilError(
+                f"input.explode: column {column!r} not found in {spec.path} "
+                f"(columns: {', '.join(columns)})"
+            )
+        columns = exploded_columns(columns, column, into)
     columns = [spec.rename.get(c, c) for c in columns]
     return [c for c in columns if c not in spec.remove]
+
+
+def _explode_args(spec: InputSpec) -> tuple[str, str | None]:
+    if isinstance(spec.explode, str):
+        return spec.explode, None
+    assert spec.explode is not None
+    return spec.explode.column, spec.explode.into
 
 
 def parse_split(split: str) -> tuple[str, str, str]:

@@ -106,7 +106,8 @@ class Engine:
         """The generator's formatted prompt for a row."""
         assert self.generator is not None
         llm = self.generator
-        return llm.task.generate_prompt(row).format_as(llm.effective_prompt_format)
+        task = llm.task
+        return task.generate_prompt(task.task_row(row)).format_as(llm.effective_prompt_format)
 
     def stages_to_run(self, saved: dict[str, Any]) -> list[str]:
         """The stages a row still needs, given the columns already saved for it."""
@@ -140,9 +141,14 @@ class Engine:
         llm, n = self.generator, self.num_generations
         assert llm is not None
         task = llm.task
-        prompt = self.generation_prompt(row)
-        completions = await llm.agenerate(prompt, n)
-        _check_circuit(llm)
+        row = task.task_row(row)
+        prompt = task.generate_prompt(row).format_as(llm.effective_prompt_format)
+        problem = task.row_problem(row)
+        if problem is not None:
+            completions = [Completion(text=None, error=problem)] * n
+        else:
+            completions = await llm.agenerate(prompt, n)
+            _check_circuit(llm)
         parsed = [
             task.parse_output(c.text, row) if c.text is not None else task.empty_output(row)
             for c in completions
@@ -168,10 +174,10 @@ class Engine:
         llm = self.labeller
         assert llm is not None
         task = llm.task
-        if "generations" in task.input_args_names and not any(
-            g is not None for g in row.get("generations") or []
-        ):
-            completion = Completion(text=None, error="no generations to label")
+        row = task.task_row(row)
+        problem = task.row_problem(row)
+        if problem is not None:
+            completion = Completion(text=None, error=problem)
             prompt = None
         else:
             prompt, completion = await self._ask_judge(llm, row)

@@ -198,13 +198,13 @@ class Pipeline:
 
 
 def missing_columns(
-    stages: list[tuple[str, Task | type[Task]]], input_columns: list[str]
+    stages: list[tuple[str, Task]], input_columns: list[str]
 ) -> list[tuple[str, str]]:
     """(stage, column) pairs a task needs that neither the input nor an earlier stage has."""
     available = set(input_columns)
     missing = []
     for stage, task in stages:
-        missing += [(stage, c) for c in task.input_args_names if c not in available]
+        missing += [(stage, c) for c in task.required_columns() if c not in available]
         available |= set(task.output_args_names)
     return missing
 

@@ -10,7 +10,7 @@ from distilabel_cli.dataset.checkpoint import DatasetCheckpoint, ResumeMode
 from distilabel_cli.dataset.custom_dataset import CustomDataset
 from distilabel_cli.dataset.inputs import load_input
 from distilabel_cli.errors import DistilError, RunAborted
-from distilabel_cli.pipeline.build import build_pipeline, check_spec_columns
+from distilabel_cli.pipeline.build import build_pipeline, check_spec
 from distilabel_cli.pipeline.report import RunReport
 from distilabel_cli.spec.loader import SpecSource
 from distilabel_cli.spec.models import PipelineSpec
@@ -40,11 +40,11 @@ def run_spec(
 
     Finished rows go to the spec's checkpoint as they finish; a re-run resumes from it.
     """
-    check_spec_columns(spec, source)
+    check_spec(spec, source)
     dataset = load_input(spec.input, Path(source.file).parent)
     if dry_run:
         dataset = dataset.select(range(min(1, len(dataset))))
-    pipeline = build_pipeline(spec)
+    pipeline = build_pipeline(spec, Path(source.file).parent)
     output = Path(spec.output.path)
     checkpoint = checkpoint_for(spec, resume) if not dry_run else None
     try:

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from distilabel_cli.errors import SpecError
 from distilabel_cli.spec.models import PipelineSpec
+from distilabel_cli.spec.presets import apply_preset
 
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -169,6 +170,7 @@ def load_spec(
     if not isinstance(data, dict):
         raise SpecError(f"{path}:1: the spec must be a YAML mapping, got {type(data).__name__}")
     data = interpolate(data, source)
+    data = apply_preset(data, f"{path}:{_line(source, ('preset',))}")
     for text in overrides or []:
         key_path, value = parse_override(text)
         apply_override(data, key_path, value)

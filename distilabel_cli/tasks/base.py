@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import random
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import jinja2
 from datasets import Value
@@ -14,6 +17,8 @@ from pydantic import BaseModel, ConfigDict
 from distilabel_cli.tasks.prompt import Prompt, PromptFormat
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+T = TypeVar("T")
 
 
 @cache
@@ -28,6 +33,26 @@ def template_env() -> jinja2.Environment:
     )
 
 
+def render_template(name: str, **context: Any) -> str:
+    """Render a bundled template (`tasks/templates/NAME`), stripped of outer whitespace."""
+    return template_env().get_template(name).render(**context).strip()
+
+
+def row_rng(seed: int | None, row: dict[str, Any], columns: Sequence[str]) -> random.Random:
+    """A random generator fixed by `seed` and the row's values in `columns`.
+
+    Choices made with it (a method, a principle) are the same each time the row's prompt is
+    rebuilt, so a resumed run sends exactly the prompts an uninterrupted one would.
+    """
+    values = json.dumps([row.get(c) for c in columns], sort_keys=True, default=str)
+    return random.Random(f"{seed or 0}:{values}")
+
+
+def choose(rng: random.Random, options: Sequence[T], weights: Sequence[float] | None = None) -> T:
+    """One of `options`, drawn with `rng` (weighted when `weights` is given)."""
+    return rng.choices(list(options), weights=weights, k=1)[0]
+
+
 class Task(BaseModel):
     """A task turns a row into a prompt and a model's answer into output columns."""
 
@@ -35,6 +60,8 @@ class Task(BaseModel):
 
     system_prompt: str = ""
     prompt_format: PromptFormat = "chat"
+    #: Task input name -> the dataset column it is read from (default: the same name).
+    input_mapping: dict[str, str] = {}
 
     #: Columns the task reads from a row.
     input_args_names: ClassVar[tuple[str, ...]] = ()
@@ -42,6 +69,33 @@ class Task(BaseModel):
     output_args_names: ClassVar[tuple[str, ...]] = ()
     #: True for judges that rate a row's generations (one request per row).
     is_labeller: ClassVar[bool] = False
+
+    def required_columns(self) -> tuple[str, ...]:
+        """The dataset columns this task reads (its inputs after `input_mapping`)."""
+        return tuple(self.input_mapping.get(name, name) for name in self.input_args_names)
+
+    def task_row(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The row as the task sees it: mapped columns under the task's input names."""
+        if not self.input_mapping:
+            return row
+        return {**row, **{name: row.get(col) for name, col in self.input_mapping.items()}}
+
+    def responses_per_row(self) -> int | None:
+        """How many generations per row this judge needs (None: any number)."""
+        return None
+
+    def row_problem(self, row: dict[str, Any]) -> str | None:
+        """Why this row cannot be sent to the model (recorded as its error), or None.
+
+        By default a judge with nothing to judge: no generation that is not None.
+        """
+        if "generations" in self.input_args_names:
+            generations = row.get("generations")
+            if isinstance(generations, str):
+                return None
+            if not any(g is not None for g in generations or []):
+                return "no generations to label"
+        return None
 
     def generate_prompt(self, row: dict[str, Any], *, structured: bool = False) -> Prompt:
         """Build the prompt for one row; `structured` asks for a JSON answer."""
@@ -56,7 +110,8 @@ class Task(BaseModel):
         return None
 
     def output_features(self) -> dict[str, Any]:
-        """`datasets` feature of each output column (for one generation, for generators)."""
+        """`datasets` feature of each output column (for one generation, for generators:
+        the pipeline wraps it in a list over the row's generations)."""
         return {name: Value("string") for name in self.output_args_names}
 
     def count_parsed(self, outputs: dict[str, Any], row: dict[str, Any]) -> tuple[int, int]:

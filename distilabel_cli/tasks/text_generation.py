@@ -1,25 +1,52 @@
-"""TextGenerationTask: answer the `input` column."""
+"""TextGenerationTask: answer the `input` column, optionally guided by a principle per row."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from distilabel_cli.tasks.base import Task
+from pydantic import model_validator
+
+from distilabel_cli.tasks.base import Task, row_rng
+from distilabel_cli.tasks.principles import (
+    Distribution,
+    Principles,
+    check_principles,
+    draw_principle,
+)
 from distilabel_cli.tasks.prompt import Prompt
 
 DEFAULT_SYSTEM_PROMPT = "You are a helpful, respectful and honest assistant."
 
 
 class TextGenerationTask(Task):
-    """Generate a response to each row's `input`."""
+    """Generate a response to each row's `input`.
+
+    With `principles` (groups of guidelines), each row's system prompt gets one principle
+    appended: a group drawn by `principles_distribution` ("balanced" by default, or a weight
+    per group), then a principle of it. The draw depends on `seed` and the row's input only,
+    so a resumed run sends the same prompts.
+    """
 
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    principles: Principles | None = None
+    principles_distribution: Distribution | None = None
+    seed: int | None = None
 
     input_args_names: ClassVar[tuple[str, ...]] = ("input",)
     output_args_names: ClassVar[tuple[str, ...]] = ("generations",)
 
+    @model_validator(mode="after")
+    def _check_principles(self) -> TextGenerationTask:
+        check_principles(self.principles, self.principles_distribution)
+        return self
+
     def generate_prompt(self, row: dict[str, Any], *, structured: bool = False) -> Prompt:
-        return Prompt(system_prompt=self.system_prompt, formatted_prompt=str(row["input"]))
+        system_prompt = self.system_prompt
+        if self.principles:
+            rng = row_rng(self.seed, row, self.input_args_names)
+            principle = draw_principle(rng, self.principles, self.principles_distribution)
+            system_prompt = f"{system_prompt}\n\n{principle}" if system_prompt else principle
+        return Prompt(system_prompt=system_prompt, formatted_prompt=str(row["input"]))
 
     def parse_output(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
         return {"generations": text.strip()}
