@@ -15,6 +15,7 @@ import yaml
 from conftest import REPO, LlamaServer
 
 from distilabel_cli import CustomDataset, UltraFeedbackTask
+from distilabel_cli.spec.presets import apply_preset
 
 SMALL_SPEC = """\
 name: small
@@ -72,7 +73,8 @@ def test_schema_is_json_schema_that_accepts_the_shipped_configs(tmp_path: Path) 
     schema = json.loads(result.stdout)
     assert {"input", "generator", "labeller", "run", "output"} <= set(schema["properties"])
     for config in sorted((REPO / "configs").glob("*.yaml")):
-        jsonschema.validate(yaml.safe_load(config.read_text()), schema)
+        # as distil does, a `preset:` is filled in before validation
+        jsonschema.validate(apply_preset(yaml.safe_load(config.read_text()), str(config)), schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"input": {"path": "x"}, "output": {"path": "o"}, "oops": 1}, schema)
 

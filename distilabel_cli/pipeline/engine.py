@@ -103,11 +103,14 @@ class Engine:
         return results
 
     def generation_prompt(self, row: dict[str, Any]) -> Any:
-        """The generator's formatted prompt for a row."""
+        """The generator's formatted prompt for a row (None for a row it cannot send)."""
         assert self.generator is not None
         llm = self.generator
         task = llm.task
-        return task.generate_prompt(task.task_row(row)).format_as(llm.effective_prompt_format)
+        row = task.task_row(row)
+        if task.row_problem(row) is not None:
+            return None
+        return task.generate_prompt(row).format_as(llm.effective_prompt_format)
 
     def stages_to_run(self, saved: dict[str, Any]) -> list[str]:
         """The stages a row still needs, given the columns already saved for it."""
@@ -142,11 +145,12 @@ class Engine:
         assert llm is not None
         task = llm.task
         row = task.task_row(row)
-        prompt = task.generate_prompt(row).format_as(llm.effective_prompt_format)
         problem = task.row_problem(row)
+        prompt = None
         if problem is not None:
             completions = [Completion(text=None, error=problem)] * n
         else:
+            prompt = task.generate_prompt(row).format_as(llm.effective_prompt_format)
             completions = await llm.agenerate(prompt, n)
             _check_circuit(llm)
         parsed = [

@@ -149,4 +149,9 @@ class CustomTask(Task):
         return ok, len(self.outputs) - ok
 
     def row_problem(self, row: dict[str, Any]) -> str | None:
+        """A row the template cannot render (e.g. it indexes a None column)."""
+        try:
+            self.generate_prompt(row)
+        except Exception as exc:  # noqa: BLE001 - any template error is this row's error
+            return f"template {self.template or '<template>'}: {type(exc).__name__}: {exc}"
         return None

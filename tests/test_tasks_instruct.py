@@ -1,0 +1,619 @@
+"""Instruction generators: SelfInstruct, EvolInstruct, EvolComplexity and EvolQuality."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from datasets import Dataset, Features, List, Value
+from pydantic import TypeAdapter, ValidationError
+
+from distilabel_cli import Pipeline
+from distilabel_cli.llms.base import LLM, Completion
+from distilabel_cli.pipeline.build import build_task
+from distilabel_cli.spec.tasks import TaskSpec
+from distilabel_cli.tasks import TASK_TYPES, task_from_sidecar
+from distilabel_cli.tasks.evol_instruct import EXAMPLES, EvolComplexityTask, EvolInstructTask
+from distilabel_cli.tasks.evol_quality import EvolQualityTask
+from distilabel_cli.tasks.self_instruct import DEFAULT_SYSTEM_PROMPT, SelfInstructTask
+
+TOPIC = {"input": "Home cooking on a budget"}
+SEA = {"input": "Write a poem about the sea."}
+QROW = {"input": "What is the capital of France?", "generation": "Paris."}
+
+
+def instructions(text: str | None, n: int = 5) -> list[str] | None:
+    return SelfInstructTask(num_instructions=n).parse_output(text, TOPIC)["instructions"]  # type: ignore[arg-type]
+
+
+def evolve(text: str | None, row: dict | None = None, method: str = "constraints") -> str | None:
+    task = EvolInstructTask(method=method)  # type: ignore[arg-type]
+    return task.parse_output(text, row or SEA)["instructions"]  # type: ignore[arg-type]
+
+
+def improve(text: str | None, row: dict | None = None) -> str | None:
+    return EvolQualityTask(method="details").parse_output(text, row or QROW)["generations"]  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- construction
+
+
+@pytest.mark.parametrize(
+    ("spec", "cls"),
+    [
+        ({"type": "self-instruct", "num_instructions": 3, "criteria": "Short."}, SelfInstructTask),
+        ({"type": "evol-instruct", "method": "breadth", "seed": 4}, EvolInstructTask),
+        ({"type": "evol-complexity", "method": "deepen"}, EvolComplexityTask),
+        ({"type": "evol-quality", "method": "depth", "seed": 1}, EvolQualityTask),
+        ({"type": "evol-quality"}, EvolQualityTask),
+    ],
+)
+def test_built_from_spec_and_restored_from_sidecar(spec: dict, cls: type) -> None:
+    task = build_task(TypeAdapter(TaskSpec).validate_python(spec))
+    assert type(task) is cls is TASK_TYPES[spec["type"]]
+    assert task.system_prompt  # the class default applies when the spec has none
+    restored = task_from_sidecar(json.loads(json.dumps(task.to_sidecar())))
+    assert restored == task
+
+
+def test_method_validation() -> None:
+    with pytest.raises(ValidationError):
+        EvolComplexityTask(method="breadth")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        EvolInstructTask(method="harder")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        EvolQualityTask(method="constraints")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        SelfInstructTask(num_instructions=0)
+
+
+def test_io_columns_and_features() -> None:
+    assert SelfInstructTask.input_args_names == ("input",)
+    assert SelfInstructTask.output_args_names == ("instructions",)
+    assert EvolInstructTask.output_args_names == ("instructions",)
+    assert EvolQualityTask.input_args_names == ("input", "generation")
+    assert EvolQualityTask.output_args_names == ("generations",)
+    assert not any(c.is_labeller for c in (SelfInstructTask, EvolInstructTask, EvolQualityTask))
+    assert SelfInstructTask().output_features() == {"instructions": List(Value("string"))}
+    assert EvolComplexityTask().output_features() == {"instructions": Value("string")}
+    assert EvolQualityTask().output_features() == {"generations": Value("string")}
+    # the pipeline wraps each feature in a list over generations; None items are kept
+    for task, values in (
+        (SelfInstructTask(), [[["a", "b"], None]]),
+        (EvolInstructTask(), [["x", None]]),
+        (EvolQualityTask(), [[None, "y"]]),
+    ):
+        ((name, feature),) = task.output_features().items()
+        data = Dataset.from_dict({name: values}, features=Features({name: List(feature)}))
+        assert data[0][name] == values[0]
+    assert SelfInstructTask().empty_output(TOPIC) == {"instructions": None}
+
+
+# --------------------------------------------------------------------------- self-instruct prompt
+
+SELF_INSTRUCT_PROMPT = """# Task
+Write 3 different instructions that a user could give to this application.
+
+Application: cooking assistant
+Topic: Home cooking on a budget
+
+## A good instruction
+Each one names an ingredient.
+
+## Your answer
+Write exactly 3 instructions as a numbered list, one per line, and nothing else:
+1. <instruction>
+2. <instruction>
+3. <instruction>"""
+
+
+def test_self_instruct_prompt_exact() -> None:
+    task = SelfInstructTask(
+        num_instructions=3,
+        application_description="cooking assistant",
+        criteria="Each one names an ingredient.\n",
+    )
+    prompt = task.generate_prompt(TOPIC)
+    assert prompt.system_prompt == DEFAULT_SYSTEM_PROMPT
+    assert prompt.formatted_prompt == SELF_INSTRUCT_PROMPT
+
+
+def test_self_instruct_prompt_structured_and_defaults() -> None:
+    task = SelfInstructTask()
+    text = task.generate_prompt(TOPIC, structured=True).formatted_prompt
+    assert text.endswith(
+        'Answer with JSON only: {"instructions": ["<instruction>", "<instruction>", ...]} '
+        "with exactly 5 strings."
+    )
+    assert "numbered list" not in text
+    assert "Application: AI assistant" in text
+    assert "It can be understood and answered on its own" in text  # the default criteria
+    plain = task.generate_prompt(TOPIC).formatted_prompt
+    assert plain.endswith("4. <instruction>\n5. <instruction>")
+    assert "JSON" not in plain
+
+
+def test_self_instruct_many_instructions_abridge_the_numbering() -> None:
+    text = SelfInstructTask(num_instructions=20).generate_prompt(TOPIC).formatted_prompt
+    assert text.endswith(
+        "1. <instruction>\n2. <instruction>\n3. <instruction>\n...\n20. <instruction>"
+    )
+
+
+def test_self_instruct_json_schema() -> None:
+    schema = SelfInstructTask(num_instructions=4).json_schema(TOPIC)
+    array = schema["properties"]["instructions"]
+    assert array["minItems"] == array["maxItems"] == 4
+    assert array["items"]["type"] == "string"
+    assert schema["required"] == ["instructions"]
+    json.dumps(schema)
+
+
+# --------------------------------------------------------------------------- self-instruct parsing
+
+FIVE = [
+    "Plan a week of dinners for two under $40.",
+    "How can I make bread without a mixer?",
+    "Suggest three meals using canned chickpeas.",
+    "What spices give the most flavour for the money?",
+    "Write a shopping list for a vegetarian student.",
+]
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "{i}. ",
+        "{i}) ",
+        "({i}) ",
+        "- ",
+        "* ",
+        "\u2022 ",
+        "**{i}.** ",
+        "Instruction {i}: ",
+        "  {i}.  ",
+    ],
+)
+def test_self_instruct_list_markers(marker: str) -> None:
+    text = "\n".join(marker.format(i=i) + line for i, line in enumerate(FIVE, start=1))
+    assert instructions(text) == FIVE
+
+
+def test_self_instruct_plain_lines_and_prose_around() -> None:
+    text = "Here are 5 instructions:\n\n" + "\n".join(FIVE) + "\n\nI hope these help!"
+    assert instructions(text) == FIVE
+    numbered = (
+        "Sure! Here are five instructions for a budget cooking assistant:\n\n"
+        + "\n".join(f"{i}. {line}" for i, line in enumerate(FIVE, start=1))
+        + "\n\nLet me know if you need more."
+    )
+    assert instructions(numbered) == FIVE
+
+
+def test_self_instruct_strips_quotes_bold_labels_and_fences() -> None:
+    text = (
+        "```\n"
+        '1. "Plan a week of dinners for two under $40."\n'
+        "2. \u201cHow can I make bread without a mixer?\u201d\n"
+        "3. **Suggest three meals using canned chickpeas.**\n"
+        "4. Instruction: What spices give the most flavour for the money?\n"
+        "5. `Write a shopping list for a vegetarian student.`\n"
+        "```"
+    )
+    assert instructions(text) == FIVE
+
+
+def test_self_instruct_headings_with_text_below() -> None:
+    text = "\n\n".join(f"### Instruction {i}\n{line}" for i, line in enumerate(FIVE, start=1))
+    assert instructions(text) == FIVE
+    spaced = "\n\n".join(f"**Instruction {i}:**\n\n{line}" for i, line in enumerate(FIVE, 1))
+    assert instructions(spaced) == FIVE
+
+
+def test_self_instruct_continuation_and_sub_bullets_stay_in_their_item() -> None:
+    text = (
+        "1. Summarize this recipe in two sentences:\n"
+        "   Boil lentils, add onions, simmer for 20 minutes.\n"
+        "2. Create a meal plan with:\n"
+        "   - one soup\n"
+        "   - one salad\n"
+        "3. Is rice cheaper than pasta per serving?"
+    )
+    assert instructions(text) == [
+        "Summarize this recipe in two sentences:\nBoil lentils, add onions, simmer for 20 minutes.",
+        "Create a meal plan with:\n- one soup\n- one salad",
+        "Is rice cheaper than pasta per serving?",
+    ]
+
+
+def test_self_instruct_drops_duplicates_empties_placeholders_and_keeps_limit() -> None:
+    text = (
+        "1. Plan a week of dinners for two under $40.\n"
+        "2. plan a week of dinners  for two under $40\n"
+        "3.\n"
+        "4. <instruction>\n"
+        "5. ...\n"
+        "6. How can I make bread without a mixer?\n"
+        "7. Suggest three meals using canned chickpeas."
+    )
+    assert instructions(text, n=2) == FIVE[:2]
+    assert instructions(text, n=5) == FIVE[:3]
+
+
+def test_self_instruct_numbers_inside_text_are_not_markers() -> None:
+    text = "1.5 litres of stock: what soups can I make?\n2 eggs and flour: what can I bake?"
+    assert instructions(text) == [
+        "1.5 litres of stock: what soups can I make?",
+        "2 eggs and flour: what can I bake?",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        json.dumps({"instructions": FIVE}),
+        "```json\n" + json.dumps({"instructions": FIVE}, indent=2) + "\n```",
+        "Here is the JSON you asked for:\n" + json.dumps({"instructions": FIVE}) + "\nDone.",
+        json.dumps(FIVE),
+        json.dumps({"instructions": [*FIVE, "An extra sixth one."]}),
+    ],
+)
+def test_self_instruct_json(text: str) -> None:
+    assert instructions(text) == FIVE
+
+
+def test_self_instruct_truncated_json_keeps_complete_items() -> None:
+    text = json.dumps({"instructions": FIVE})[:-40]
+    assert instructions(text) == FIVE[:4]
+
+
+def test_self_instruct_json_like_text_in_an_instruction_is_text() -> None:
+    text = '1. Sort the list ["pear", "fig"] by price.\n2. Convert [1, 2] to grams.'
+    assert instructions(text) == [
+        'Sort the list ["pear", "fig"] by price.',
+        "Convert [1, 2] to grams.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        None,
+        "",
+        "   \n ",
+        "Here are 5 instructions:",
+        "I'm sorry, but I can't help with that.",
+        "{}",
+    ],
+)
+def test_self_instruct_nothing_usable_is_none(text: str | None) -> None:
+    assert instructions(text) is None
+
+
+# --------------------------------------------------------------------------- evol-instruct prompt
+
+EVOL_CONSTRAINTS_PROMPT = """# Task
+Rewrite the original instruction below into a harder version of itself.
+
+Method: constraints
+Add one more constraint or requirement that the answer must satisfy.
+
+Rules:
+- A person must be able to understand and answer it without seeing the original.
+- Add only 10 to 20 words to the original instruction.
+- Keep any code, table or data the original instruction contains.
+- Do not answer the instruction and do not explain your changes.
+
+Example:
+Original: Write a poem about the sea.
+Rewritten: Write a poem about the sea in exactly four rhyming lines, without using the word "blue".
+
+## Original instruction
+List three uses of vinegar.
+
+## Your answer
+Write only the rewritten instruction, nothing else."""
+
+
+def test_evol_instruct_prompt_exact() -> None:
+    prompt = EvolInstructTask(method="constraints").generate_prompt(
+        {"input": "  List three uses of vinegar.\n"}
+    )
+    assert prompt.system_prompt.startswith("You rewrite instructions")
+    assert prompt.formatted_prompt == EVOL_CONSTRAINTS_PROMPT
+
+
+def test_evol_instruct_breadth_prompt_and_structured() -> None:
+    task = EvolInstructTask(method="breadth")
+    text = task.generate_prompt(SEA).formatted_prompt
+    assert text.startswith("# Task\nWrite a brand new instruction inspired by")
+    assert "Method: breadth\n" in text
+    assert "10 to 20 words" not in text
+    assert f"New: {EXAMPLES['breadth'][1]}" in text
+    assert text.endswith("Write only the new instruction, nothing else.")
+    structured = task.generate_prompt(SEA, structured=True).formatted_prompt
+    assert structured.endswith('Answer with JSON only: {"instruction": "<the new instruction>"}')
+    schema = task.json_schema(SEA)
+    assert schema["required"] == ["instruction"]
+    assert schema["properties"]["instruction"]["type"] == "string"
+
+
+@pytest.mark.parametrize("method", EvolInstructTask.METHODS)
+def test_evol_instruct_every_method_renders_its_own_prompt(method: str) -> None:
+    text = EvolInstructTask(method=method).generate_prompt(SEA).formatted_prompt  # type: ignore[arg-type]
+    assert f"Method: {method}\n" in text
+    assert f"Original: {EXAMPLES[method][0]}" in text
+
+
+def test_evol_method_drawn_per_row_is_reproducible_and_recorded() -> None:
+    rows = [{"input": f"Question number {i}?"} for i in range(200)]
+    task = EvolInstructTask(seed=7)
+    drawn = [task.method_for(r) for r in rows]
+    assert drawn == [EvolInstructTask(seed=7).method_for(r) for r in rows]  # resume-safe
+    assert set(drawn) == set(EvolInstructTask.METHODS)
+    assert drawn != [EvolInstructTask(seed=8).method_for(r) for r in rows]
+    for row, method in zip(rows[:10], drawn, strict=False):
+        assert f"Method: {method}\n" in task.generate_prompt(row).formatted_prompt
+    # the method depends on the input only, not on other columns
+    assert task.method_for({"input": "Question number 1?", "id": 9}) == drawn[1]
+    complexity = {EvolComplexityTask(seed=7).method_for(r) for r in rows}
+    assert complexity == {"constraints", "deepen", "concretizing", "reasoning"}
+    assert EvolInstructTask(method="reasoning", seed=7).method_for(rows[0]) == "reasoning"
+
+
+def test_evol_instruct_row_problem_and_missing_input() -> None:
+    task = EvolInstructTask()
+    assert task.row_problem(SEA) is None
+    for row in ({"input": None}, {"input": "  "}, {}):
+        assert task.row_problem(row) == "no instruction to evolve"
+        task.generate_prompt(row)  # the engine builds the prompt before asking row_problem
+
+
+# --------------------------------------------------------------------------- evol-instruct parsing
+
+EVOLVED = "Write a poem about the sea in free verse, at most eight lines, mentioning a lighthouse."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        EVOLVED,
+        f"  {EVOLVED}\n",
+        f"#Rewritten Prompt#:\n{EVOLVED}",
+        f"#Rewritten Prompt#: {EVOLVED}",
+        f"**Rewritten Instruction:** {EVOLVED}",
+        f"Rewritten: {EVOLVED}",
+        f"Here is the rewritten instruction:\n\n{EVOLVED}",
+        f"Sure! Here's a harder version:\n{EVOLVED}",
+        f"Here is a more complex version of the prompt: {EVOLVED}",
+        f'"{EVOLVED}"',
+        f"```\n{EVOLVED}\n```",
+        f"Rewritten instruction:\n```text\n{EVOLVED}\n```",
+        json.dumps({"instruction": EVOLVED}),
+        "```json\n" + json.dumps({"instruction": EVOLVED}, indent=2) + "\n```",
+        f"{EVOLVED}\n\nExplanation: I added a length limit and a lighthouse.",
+        f"{EVOLVED}\n\nThis rewritten instruction adds two constraints.",
+    ],
+)
+def test_evol_instruct_clean_answers(text: str) -> None:
+    assert evolve(text) == EVOLVED
+
+
+def test_evol_instruct_json_with_unescaped_quotes() -> None:
+    assert evolve('{"instruction": "Write a poem titled "Tide" about the sea."}') == (
+        'Write a poem titled "Tide" about the sea.'
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        None,
+        "",
+        "  \n",
+        "?!",
+        "Write a poem about the sea.",
+        "write a poem about the SEA",
+        "  Write a poem, about the sea!  ",
+        "I'm sorry, but I can't rewrite this instruction.",
+        "Sorry, I cannot help with that.",
+        "As an AI language model, I cannot write prompts.",
+        "I cannot assist with that request.",
+        "#Given Prompt#: Write a poem about the sea.\n#Rewritten Prompt#: Write a sonnet.",
+        f"The Given Prompt asks for a poem. {EVOLVED}",
+        f"Original: Write a poem about the sea.\nRewritten: {EVOLVED}",
+        f"## Original instruction\nWrite a poem about the sea.\n\n## Your answer\n{EVOLVED}",
+        "<the rewritten instruction>",
+        json.dumps({"instruction": "<the rewritten instruction>"}),
+        '{"instruction": "Write a poem about the sea in exactly',  # cut short
+        json.dumps({"instruction": 3}),
+        EXAMPLES["constraints"][1],  # the worked example copied
+        f"Rewritten: {EXAMPLES['constraints'][1]}",
+    ],
+)
+def test_evol_instruct_failed_evolutions_are_none(text: str | None) -> None:
+    assert evolve(text) is None
+
+
+def test_evol_instruct_first_person_instructions_are_not_refusals() -> None:
+    text = "I cannot get my Python script to read a CSV file; explain three likely causes."
+    assert evolve(text) == text
+    sorry = {"input": "Sorry to bother you, but what is a haiku?"}
+    kept = "Sorry to bother you, but what is a haiku, and how does it differ from a tanka?"
+    assert evolve(kept, sorry, "deepen") == kept
+
+
+def test_evol_instruct_data_after_a_colon_is_not_a_preamble() -> None:
+    text = "Here is a list of prices: 3, 5, 8. Sort them and explain your method."
+    assert evolve(text) == text
+
+
+def test_evol_instruct_multiline_answer_is_kept() -> None:
+    text = (
+        "Fix this function so it handles empty lists:\n\n```python\ndef f(x):\n    return x[0]\n```"
+    )
+    assert evolve(text) == text
+
+
+# --------------------------------------------------------------------------- evol-quality
+
+EVOL_QUALITY_PROMPT = """# Task
+Rewrite the response below so that it answers the instruction better.
+
+Method: depth
+Make the response go deeper into the subject.
+
+Rules:
+- Keep what is correct in the original response, and any code, table or data it needs.
+- The rewritten response must still answer the instruction.
+- Write the response itself: no title, no notes about what you changed.
+
+## Instruction
+What is the capital of France?
+
+## Original response
+Paris.
+
+## Your answer
+Write only the rewritten response, nothing else."""
+
+
+def test_evol_quality_prompt_exact_and_structured() -> None:
+    task = EvolQualityTask(method="depth")
+    prompt = task.generate_prompt(QROW)
+    assert prompt.system_prompt.startswith("You improve the answers")
+    assert prompt.formatted_prompt == EVOL_QUALITY_PROMPT
+    structured = task.generate_prompt(QROW, structured=True).formatted_prompt
+    assert structured.endswith('Answer with JSON only: {"response": "<the rewritten response>"}')
+    assert task.json_schema(QROW)["required"] == ["response"]
+
+
+@pytest.mark.parametrize("method", EvolQualityTask.METHODS)
+def test_evol_quality_every_method_renders_its_own_prompt(method: str) -> None:
+    text = EvolQualityTask(method=method).generate_prompt(QROW).formatted_prompt  # type: ignore[arg-type]
+    assert f"Method: {method}\nMake the response " in text
+
+
+def test_evol_quality_method_drawn_from_input_and_generation() -> None:
+    task = EvolQualityTask(seed=3)
+    rows = [{"input": "Same question?", "generation": f"Answer {i}."} for i in range(100)]
+    drawn = [task.method_for(r) for r in rows]
+    assert set(drawn) == set(EvolQualityTask.METHODS)  # the generation changes the draw
+    assert drawn == [EvolQualityTask(seed=3).method_for(r) for r in rows]
+
+
+@pytest.mark.parametrize(
+    ("generation", "problem"),
+    [
+        (None, "no generation to evolve"),
+        ("", "no generation to evolve"),
+        (" \n", "no generation to evolve"),
+        (["a", "b"], "generation is a list: evol-quality rewrites one response (a string) per row"),
+        ("Paris.", None),
+    ],
+)
+def test_evol_quality_row_problem(generation: object, problem: str | None) -> None:
+    row = {"input": "q", "generation": generation}
+    task = EvolQualityTask()
+    assert task.row_problem(row) == problem
+    task.generate_prompt(row)  # never raises, even for a row that will not be sent
+
+
+BETTER = "Paris is the capital of France. It has been the seat of government since 987."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        BETTER,
+        f"**Improved response:** {BETTER}",
+        f"#Rewritten Response#:\n{BETTER}",
+        f"Here is the rewritten response:\n\n{BETTER}",
+        json.dumps({"response": BETTER}),
+        f"{BETTER}\n\nThis rewritten response adds historical context.",
+        f"{BETTER}\n\n**Changes made:** added a date.",
+    ],
+)
+def test_evol_quality_clean_answers(text: str) -> None:
+    assert improve(text) == BETTER
+
+
+def test_evol_quality_keeps_code_blocks_notes_and_empathy() -> None:
+    code = "```python\nprint('Paris')\n```"
+    assert improve(code) == code
+    noted = f"{BETTER}\n\nNote: the Louvre is closed on Tuesdays."
+    assert improve(noted) == noted
+    intro = "Here is a short answer:\nParis is the capital of France, on the Seine."
+    assert improve(intro) == intro  # a response's own intro is not a preamble to drop
+    kind = (
+        "I'm sorry to hear the trip was cancelled. Paris is the capital of France, and "
+        "rebooking early in the week usually gives the cheapest fares and the widest choice."
+    )
+    assert improve(kind) == kind
+    json_answer = '{"city": "Paris", "country": "France"}'  # a response that is itself JSON
+    assert improve(json_answer) == json_answer
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        None,
+        "",
+        "Paris.",
+        "paris",
+        "What is the capital of France?",  # the instruction echoed
+        "I'm sorry, but I can't improve this response.",
+        "As an AI, I cannot do that.",
+        "#Given Prompt#: What is the capital of France?\n#Response#: Paris.",
+        f"Original response: Paris.\nImproved response: {BETTER}",
+        f"## Original response\nParis.\n\n## Your answer\n{BETTER}",
+        "Method: details\nParis is the capital.",
+        "<the rewritten response>",
+        '{"response": "Paris is the capital of France. It has',
+    ],
+)
+def test_evol_quality_failed_rewrites_are_none(text: str | None) -> None:
+    assert improve(text) is None
+
+
+# --------------------------------------------------------------------------- through the pipeline
+
+
+@dataclass(kw_only=True)
+class CannedLLM(LLM):
+    """Answers every prompt with the next of `answers`, cycling; records the prompts."""
+
+    answers: list[str]
+    prompts: list[Any] = field(default_factory=list)
+
+    @property
+    def model_name(self) -> str:
+        return "canned"
+
+    async def agenerate(self, prompt, num_generations=1, json_schema=None) -> list[Completion]:
+        self.prompts.append(prompt)
+        start = len(self.prompts) - 1
+        return [
+            Completion(self.answers[(start + k) % len(self.answers)])
+            for k in range(num_generations)
+        ]
+
+
+def test_pipeline_self_instruct_writes_a_list_per_generation() -> None:
+    llm = CannedLLM(task=SelfInstructTask(num_instructions=2), answers=["1. A?\n2. B?", "nope:"])
+    result = Pipeline(generator=llm).generate(Dataset.from_dict({"input": ["cats"]}), 2)
+    assert result[0]["instructions"] == [["A?", "B?"], None]
+    assert result[0]["raw_generation_responses"] == ["1. A?\n2. B?", "nope:"]
+    assert result.features["instructions"] == List(List(Value("string")))
+
+
+def test_pipeline_evol_quality_skips_rows_without_a_generation() -> None:
+    task = EvolQualityTask(method="helpfulness")
+    llm = CannedLLM(task=task, answers=[BETTER])
+    data = Dataset.from_dict({"input": [QROW["input"]] * 2, "generation": ["Paris.", None]})
+    result = Pipeline(generator=llm).generate(data, 1)
+    assert result["generations"] == [[BETTER], [None]]
+    assert len(llm.prompts) == 1
+    assert "Method: helpfulness" in llm.prompts[0][-1]["content"]
