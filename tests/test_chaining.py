@@ -112,7 +112,8 @@ def test_validate_checks_columns_of_an_existing_chained_input(tmp_path: Path) ->
     saved_run(tmp_path / "outputs")
     (tmp_path / "chain.yaml").write_text(CHAIN)
     assert distil("validate", "chain.yaml", cwd=tmp_path).returncode == 0
-    (tmp_path / "bad.yaml").write_text(CHAIN.replace("into: input}", "into: question}\n  remove: [input]"))
+    bad_chain = CHAIN.replace("into: input}", "into: question}\n  remove: [input]")
+    (tmp_path / "bad.yaml").write_text(bad_chain)
     bad = distil("validate", "bad.yaml", cwd=tmp_path)
     assert bad.returncode == 2
     assert bad.stderr.strip() == (
