@@ -71,7 +71,7 @@ class UltraFeedbackTask(Task):
         return Prompt(system_prompt=self.system_prompt, formatted_prompt=text)
 
     def json_schema(self, row: dict[str, Any]) -> dict[str, Any]:
-        n = len(row["generations"])
+        n = len(row.get("generations") or [])
         item = {
             "type": "object",
             "properties": {  # the reason first, then the score it leads to
@@ -91,7 +91,7 @@ class UltraFeedbackTask(Task):
         }
 
     def parse_output(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
-        generations = row["generations"]
+        generations = row.get("generations") or []
         ratings, rationales = parse_ratings(text, len(generations), MIN_RATING, MAX_RATING)
         for i, generation in enumerate(generations):
             if generation is None:
@@ -102,10 +102,10 @@ class UltraFeedbackTask(Task):
         return {"rating": List(Value("float64")), "rationale": List(Value("string"))}
 
     def count_parsed(self, outputs: dict[str, Any], row: dict[str, Any]) -> tuple[int, int]:
-        expected = [g is not None for g in row["generations"]]
+        expected = [g is not None for g in row.get("generations") or []]
         ok = sum(r is not None for r in outputs["rating"] or [])
         return ok, sum(expected) - ok
 
     def empty_output(self, row: dict[str, Any]) -> dict[str, Any]:
-        n = len(row["generations"])
+        n = len(row.get("generations") or [])
         return {"rating": [None] * n, "rationale": [None] * n}

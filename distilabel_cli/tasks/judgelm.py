@@ -1,0 +1,107 @@
+"""JudgeLMTask: rate a row's generations 1-10 with one explanation for all of them."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from datasets import List, Value
+
+from distilabel_cli.tasks.base import Task, render_template
+from distilabel_cli.tasks.partial_json import load_json
+from distilabel_cli.tasks.prompt import Prompt
+from distilabel_cli.tasks.score_parsing import (
+    as_items,
+    count_ratings,
+    find_scores_lines,
+    first_value,
+    indexed_scores,
+    mask_missing,
+    ratings_from,
+    shown,
+    text_or_none,
+)
+
+MIN_RATING, MAX_RATING = 1, 10
+#: One explanation for every response; capped so the ratings still fit the token budget.
+MAX_RATIONALE_CHARS = 600
+#: Example first line of the classic answer (cycled for more responses).
+_EXAMPLE_SCORES = (7, 4, 9, 6, 8, 3, 5, 10, 2, 1)
+
+DEFAULT_SYSTEM_PROMPT = (
+    "You are a precise and impartial judge of the answers AI assistants give to users' questions."
+)
+
+
+class JudgeLMTask(Task):
+    """JudgeLM judge: `rating` (list[float], 1-10, per generation) and one `rationale` (str)."""
+
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+
+    input_args_names: ClassVar[tuple[str, ...]] = ("input", "generations")
+    output_args_names: ClassVar[tuple[str, ...]] = ("rating", "rationale")
+    is_labeller: ClassVar[bool] = True
+    #: The scale of `rating` (read by the Argilla export).
+    rating_scale: ClassVar[tuple[int, int]] = (MIN_RATING, MAX_RATING)
+
+    def generate_prompt(self, row: dict[str, Any], *, structured: bool = False) -> Prompt:
+        items = as_items(row["generations"])
+        example = " ".join(str(_EXAMPLE_SCORES[i % 10]) for i in range(len(items)))
+        text = render_template(
+            "judgelm.jinja2",
+            instruction=row["input"],
+            generations=shown(items, "(no response)"),
+            structured=structured,
+            example_scores=example,
+        )
+        return Prompt(system_prompt=self.system_prompt, formatted_prompt=text)
+
+    def json_schema(self, row: dict[str, Any]) -> dict[str, Any]:
+        n = len(as_items(row["generations"]))
+        return {
+            "type": "object",
+            "properties": {  # the reasoning first, then the scores it leads to
+                "rationale": {"type": "string", "maxLength": MAX_RATIONALE_CHARS},
+                "ratings": {
+                    "type": "array",
+                    "items": {"type": "integer", "enum": list(range(MIN_RATING, MAX_RATING + 1))},
+                    "minItems": n,
+                    "maxItems": n,
+                },
+            },
+            "required": ["rationale", "ratings"],
+            "additionalProperties": False,
+        }
+
+    def parse_output(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
+        items = as_items(row["generations"])
+        ratings, rationale = _parse(text or "", len(items))
+        return {"rating": mask_missing(ratings, items), "rationale": rationale}
+
+    def output_features(self) -> dict[str, Any]:
+        return {"rating": List(Value("float64")), "rationale": Value("string")}
+
+    def count_parsed(self, outputs: dict[str, Any], row: dict[str, Any]) -> tuple[int, int]:
+        return count_ratings(outputs.get("rating"), as_items(row.get("generations")))
+
+    def empty_output(self, row: dict[str, Any]) -> dict[str, Any]:
+        return {"rating": [None] * len(as_items(row.get("generations"))), "rationale": None}
+
+
+def _parse(text: str, n: int) -> tuple[list[float | None], str | None]:
+    """Ratings and rationale from a JSON answer, else from "s1 s2 ...\\nexplanation"."""
+    data = load_json(text)
+    if isinstance(data, dict):
+        scores = first_value(data, ("ratings", "scores", "rating", "score"))
+        rationale = first_value(data, ("rationale", "explanation", "reasoning", "feedback"))
+        if scores is not None or isinstance(rationale, str):
+            values = scores if isinstance(scores, list) else [scores]
+            return ratings_from(values, n, MIN_RATING, MAX_RATING), text_or_none(rationale)
+    found = find_scores_lines(text, n)
+    if found is None:  # scores inside prose lines ("Assistant 1: 8/10 - clear and right")
+        by_index = indexed_scores(text)
+        values = [by_index.get(i) for i in range(1, n + 1)]
+        return ratings_from(values, n, MIN_RATING, MAX_RATING), text_or_none(text)
+    numbers, start, end = found
+    lines = [line if not line.strip().startswith("```") else "" for line in text.splitlines()]
+    rationale = text_or_none("\n".join(lines[end:])) or text_or_none("\n".join(lines[:start]))
+    return ratings_from(numbers, n, MIN_RATING, MAX_RATING), rationale

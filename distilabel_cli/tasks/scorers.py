@@ -1,0 +1,124 @@
+"""Deita scorers: QualityScorerTask (responses to an input) and ComplexityScorerTask
+(instructions), each scoring every item of `generations` from 1 to 6."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from datasets import List, Value
+
+from distilabel_cli.tasks.base import Task, render_template
+from distilabel_cli.tasks.partial_json import load_json
+from distilabel_cli.tasks.prompt import Prompt
+from distilabel_cli.tasks.score_parsing import (
+    as_items,
+    count_ratings,
+    find_scores_lines,
+    first_value,
+    indexed_scores,
+    mask_missing,
+    ratings_from,
+    shown,
+)
+
+MIN_SCORE, MAX_SCORE = 1, 6
+
+
+class _DeitaScorer(Task):
+    """Scores every item of `generations` 1-6 in one request; output `rating` (list[float])."""
+
+    output_args_names: ClassVar[tuple[str, ...]] = ("rating",)
+    is_labeller: ClassVar[bool] = True
+    #: The scale of `rating` (read by the Argilla export).
+    rating_scale: ClassVar[tuple[int, int]] = (MIN_SCORE, MAX_SCORE)
+
+    def json_schema(self, row: dict[str, Any]) -> dict[str, Any]:
+        n = len(as_items(row["generations"]))
+        return {
+            "type": "object",
+            "properties": {
+                "scores": {
+                    "type": "array",
+                    "items": {"type": "integer", "enum": list(range(MIN_SCORE, MAX_SCORE + 1))},
+                    "minItems": n,
+                    "maxItems": n,
+                }
+            },
+            "required": ["scores"],
+            "additionalProperties": False,
+        }
+
+    def parse_output(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
+        items = as_items(row["generations"])
+        return {"rating": mask_missing(parse_scores(text or "", len(items)), items)}
+
+    def output_features(self) -> dict[str, Any]:
+        return {"rating": List(Value("float64"))}
+
+    def count_parsed(self, outputs: dict[str, Any], row: dict[str, Any]) -> tuple[int, int]:
+        return count_ratings(outputs.get("rating"), as_items(row.get("generations")))
+
+    def empty_output(self, row: dict[str, Any]) -> dict[str, Any]:
+        return {"rating": [None] * len(as_items(row.get("generations")))}
+
+
+class QualityScorerTask(_DeitaScorer):
+    """Deita quality scorer: how good each response in `generations` is as an answer to `input`."""
+
+    system_prompt: str = (
+        "You are an expert reviewer who scores how well AI assistants' responses answer an "
+        "instruction."
+    )
+    input_args_names: ClassVar[tuple[str, ...]] = ("input", "generations")
+
+    def generate_prompt(self, row: dict[str, Any], *, structured: bool = False) -> Prompt:
+        text = render_template(
+            "quality_scorer.jinja2",
+            instruction=row["input"],
+            generations=shown(as_items(row["generations"]), "(no response)"),
+            structured=structured,
+            max_score=MAX_SCORE,
+        )
+        return Prompt(system_prompt=self.system_prompt, formatted_prompt=text)
+
+
+class ComplexityScorerTask(_DeitaScorer):
+    """Deita complexity scorer: how complex each instruction in `generations` is.
+
+    `generations` holds instructions here (e.g. `input_mapping: {generations: instructions}`);
+    a single string (e.g. `{generations: input}`) is scored as a list of one.
+    """
+
+    system_prompt: str = (
+        "You are an expert who judges how complex and difficult instructions given to AI "
+        "assistants are."
+    )
+    input_args_names: ClassVar[tuple[str, ...]] = ("generations",)
+
+    def row_problem(self, row: dict[str, Any]) -> str | None:
+        if not any(item is not None for item in as_items(row.get("generations"))):
+            return "no instructions to score"
+        return None
+
+    def generate_prompt(self, row: dict[str, Any], *, structured: bool = False) -> Prompt:
+        text = render_template(
+            "complexity_scorer.jinja2",
+            instructions=shown(as_items(row["generations"]), "(no instruction)"),
+            structured=structured,
+            max_score=MAX_SCORE,
+        )
+        return Prompt(system_prompt=self.system_prompt, formatted_prompt=text)
+
+
+def parse_scores(text: str, n: int) -> list[float | None]:
+    """n scores from `{"scores": [...]}`, "[i] Score: s" lines, or one line of scores."""
+    data = load_json(text)
+    if isinstance(data, dict):
+        scores = first_value(data, ("scores", "ratings", "score", "rating"))
+        if isinstance(scores, list):
+            return ratings_from(scores, n, MIN_SCORE, MAX_SCORE)
+    by_index = indexed_scores(text)
+    if by_index:
+        return ratings_from([by_index.get(i) for i in range(1, n + 1)], n, MIN_SCORE, MAX_SCORE)
+    found = find_scores_lines(text, n)
+    return ratings_from(found[0] if found else [], n, MIN_SCORE, MAX_SCORE)

@@ -1,0 +1,151 @@
+"""UltraJudgeTask: score a row's generations 0-10 in several areas, then overall."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from datasets import List, Value
+from pydantic import Field
+
+from distilabel_cli.tasks.base import Task, render_template
+from distilabel_cli.tasks.parsing import to_rating
+from distilabel_cli.tasks.prompt import Prompt
+from distilabel_cli.tasks.score_parsing import (
+    as_items,
+    count_ratings,
+    norm_key,
+    shown,
+    text_or_none,
+)
+from distilabel_cli.tasks.ultrajudge_parsing import read_blocks
+
+MIN_RATING, MAX_RATING = 0, 10
+#: Feedback per area and response; capped so every response's scores fit the token budget.
+MAX_FEEDBACK_CHARS = 250
+FINAL_KEY = "final_rating"
+
+#: What the judge looks at in each of the default areas.
+AREA_DESCRIPTIONS: dict[str, str] = {
+    "Practical Accuracy": "is it correct, and does it actually solve the user's problem?",
+    "Clarity & Transparency": "is it easy to follow, and open about its reasoning and limits?",
+    "Authenticity & Reliability": "is it honest and trustworthy, with no invented facts?",
+    "Compliance with Intent": "does it do what the user asked, the way they asked it?",
+}
+DEFAULT_AREAS = list(AREA_DESCRIPTIONS)
+
+DEFAULT_SYSTEM_PROMPT = (
+    "You evaluate AI assistants' responses from the point of view of the user who asked: "
+    "practical, clear, trustworthy answers that do what was asked are best. You are impartial "
+    "and your feedback is concrete."
+)
+
+
+class UltraJudgeTask(Task):
+    """UltraJudge judge: `rating` (list[float], the final 0-10 score per generation) and
+    `areas` (per generation, {area: {"rating": float, "rationale": str}}, or None)."""
+
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    areas: list[str] = Field(default_factory=lambda: list(DEFAULT_AREAS))
+
+    input_args_names: ClassVar[tuple[str, ...]] = ("input", "generations")
+    output_args_names: ClassVar[tuple[str, ...]] = ("rating", "areas")
+    is_labeller: ClassVar[bool] = True
+
+    def model_post_init(self, __context: Any) -> None:
+        keys = [norm_key(area) for area in self.areas]
+        if not self.areas or not all(keys):
+            raise ValueError(f"areas must be non-empty names, got {self.areas!r}")
+        if len(set(keys)) != len(keys) or norm_key(FINAL_KEY) in keys:
+            raise ValueError(f"areas must be distinct (and not {FINAL_KEY!r}): {self.areas!r}")
+
+    def generate_prompt(self, row: dict[str, Any], *, structured: bool = False) -> Prompt:
+        area_example = '{"rationale": "<one sentence>", "rating": <0-10>}'
+        entry = ", ".join(f"{json.dumps(area)}: {area_example}" for area in self.areas)
+        text = render_template(
+            "ultrajudge.jinja2",
+            instruction=row["input"],
+            generations=shown(as_items(row["generations"]), "(no response)"),
+            areas=[(area, AREA_DESCRIPTIONS.get(area, "")) for area in self.areas],
+            structured=structured,
+            json_entry=f'{{{entry}, "{FINAL_KEY}": <0-10>}}',
+        )
+        return Prompt(system_prompt=self.system_prompt, formatted_prompt=text)
+
+    def json_schema(self, row: dict[str, Any]) -> dict[str, Any]:
+        n = len(as_items(row["generations"]))
+        score = {"type": "integer", "enum": list(range(MIN_RATING, MAX_RATING + 1))}
+        area = {
+            "type": "object",
+            "properties": {  # the reason first, then the score it leads to
+                "rationale": {"type": "string", "maxLength": MAX_FEEDBACK_CHARS},
+                "rating": score,
+            },
+            "required": ["rationale", "rating"],
+            "additionalProperties": False,
+        }
+        entry = {
+            "type": "object",
+            "properties": {**dict.fromkeys(self.areas, area), FINAL_KEY: score},
+            "required": [*self.areas, FINAL_KEY],
+            "additionalProperties": False,
+        }
+        return {
+            "type": "object",
+            "properties": {
+                "evaluations": {"type": "array", "items": entry, "minItems": n, "maxItems": n}
+            },
+            "required": ["evaluations"],
+            "additionalProperties": False,
+        }
+
+    def parse_output(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
+        items = as_items(row["generations"])
+        blocks, combined = read_blocks(text or "", self.areas)
+        ratings: list[float | None] = [None] * len(items)
+        areas: list[dict[str, Any] | None] = [None] * len(items)
+        for i, item in enumerate(items):
+            if item is None:
+                continue
+            if combined is not None and i < len(combined):
+                ratings[i] = to_rating(combined[i], MIN_RATING, MAX_RATING)
+            block = blocks.get(i + 1)
+            if block is not None:
+                areas[i] = self._areas_read(block)
+                if ratings[i] is None:
+                    ratings[i] = _final(block, areas[i])
+        return {"rating": ratings, "areas": areas}
+
+    def _areas_read(self, block: dict[str, Any]) -> dict[str, Any]:
+        """{area: {"rating", "rationale"}} for every area (None where not read)."""
+        read = {}
+        for area in self.areas:
+            score, feedback = block["areas"].get(area, (None, None))
+            read[area] = {
+                "rating": to_rating(score, MIN_RATING, MAX_RATING),
+                "rationale": text_or_none(feedback),
+            }
+        return read
+
+    def output_features(self) -> dict[str, Any]:
+        area = {"rating": Value("float64"), "rationale": Value("string")}
+        return {
+            "rating": List(Value("float64")),
+            "areas": List({name: area for name in self.areas}),
+        }
+
+    def count_parsed(self, outputs: dict[str, Any], row: dict[str, Any]) -> tuple[int, int]:
+        return count_ratings(outputs.get("rating"), as_items(row.get("generations")))
+
+    def empty_output(self, row: dict[str, Any]) -> dict[str, Any]:
+        n = len(as_items(row.get("generations")))
+        return {"rating": [None] * n, "areas": [None] * n}
+
+
+def _final(block: dict[str, Any], areas: dict[str, Any]) -> float | None:
+    """The response's own final score, else the mean of its area scores."""
+    final = to_rating(block["final"], MIN_RATING, MAX_RATING)
+    scores = [a["rating"] for a in areas.values() if a["rating"] is not None]
+    if final is None and scores:
+        final = round(sum(scores) / len(scores), 2)
+    return final
