@@ -307,8 +307,9 @@ BAD_INPUTS = [
     (
         [{"input": "a", "generations": ["x", "y"], "score": 4.0, "critique": "ok"}],
         "no 'rating' column to binarize: the dataset has 'score/critique' columns from a "
-        "critique task (UltraCM, Prometheus), which scores one response per row; binarization "
-        "needs a list of ratings for several generations per row",
+        "critique task (UltraCM, Prometheus absolute), which scores one response per row; "
+        "binarization needs a list of ratings for several generations per row (Prometheus "
+        "mode: relative writes one)",
     ),
     (
         [{"input": "a", "generations": "x", "rating": [4.0]}],
@@ -465,8 +466,9 @@ def test_cli_error_exits_2_with_one_line_and_no_traceback(
     assert code == 2
     assert err == (
         "error: no 'rating' column to binarize: the dataset has 'score' columns from a "
-        "critique task (UltraCM, Prometheus), which scores one response per row; binarization "
-        "needs a list of ratings for several generations per row\n"
+        "critique task (UltraCM, Prometheus absolute), which scores one response per row; "
+        "binarization needs a list of ratings for several generations per row (Prometheus "
+        "mode: relative writes one)\n"
     )
     assert out == ""
 

@@ -112,8 +112,9 @@ def _missing(role: str, name: str, table: pa.Table, task: Task | None) -> Distil
         if found:
             return DistilError(
                 f"no {name!r} column to binarize: the dataset has {'/'.join(found)!r} "
-                "columns from a critique task (UltraCM, Prometheus), which scores one response "
-                "per row; binarization needs a list of ratings for several generations per row"
+                "columns from a critique task (UltraCM, Prometheus absolute), which scores one "
+                "response per row; binarization needs a list of ratings for several "
+                "generations per row (Prometheus mode: relative writes one)"
             )
         if task is not None and "rating" not in task.output_args_names:
             return DistilError(
