@@ -578,6 +578,137 @@ def test_evol_quality_failed_rewrites_are_none(text: str | None) -> None:
     assert improve(text) is None
 
 
+# --------------------------------------------------------------------------- echoes of the prompt
+
+PASTA = {"input": "Cooking pasta at home"}
+HELPFUL = "A helpful assistant for everyday questions"
+RULES_ECHO = (
+    "The new instruction is about the same as the original but is about a more complex topic:"
+    "\n\n- Explain how vaccines train the immune system.\n- Keep any code, table or data the "
+    "original instruction contains.\n- Do not answer the instruction and do not explain your "
+    "changes.\n\nThe new instruction is a variant of the original one."
+)
+PLANTS = {"input": "How do plants make food?"}
+
+
+def pasta_items(text: str, description: str = HELPFUL) -> list[str] | None:
+    task = SelfInstructTask(application_description=description)
+    return task.parse_output(text, PASTA)["instructions"]
+
+
+def test_self_instruct_drops_items_that_echo_the_prompt() -> None:
+    raw = (  # a real 135M answer: the application and the topic line copied back
+        "2\n\nJustification: The instructions are varied.\n\nInstructions:\n"
+        f"- {HELPFUL}\n- Topic: Cooking pasta at home"
+    )
+    assert pasta_items(raw) is None
+    mixed = (
+        "1. How long should I boil spaghetti for al dente?\n"
+        f"2. {HELPFUL.lower()}.\n"
+        "3. Cooking pasta at home\n"  # the input itself
+        f"4. Application: {HELPFUL}\n"
+        "5. It is about the topic and suited to the application.\n"  # a criterion
+        f"6. Ask {HELPFUL.lower()} about pasta.\n"  # contains the description
+        "7. You follow the requested answer format exactly\n"  # the system prompt
+        "8. Write exactly 5 instructions as a numbered list, one per line.\n"  # a near copy
+        "9. Which sauce goes best with penne?"
+    )
+    assert pasta_items(mixed) == [
+        "How long should I boil spaghetti for al dente?",
+        "Which sauce goes best with penne?",
+    ]
+
+
+def test_self_instruct_items_sharing_words_with_the_prompt_are_kept() -> None:
+    items = [
+        "Write a one-line shopping list for a pasta dinner for two.",
+        "Is cooking pasta at home cheaper than buying fresh pasta?",  # contains the topic
+        "Ask the AI assistant to time my pasta.",  # contains the (short) description
+        "Give me realistic, varied pasta shapes to try this week.",
+        "Topic ideas: which pasta dishes can a beginner cook at home?",
+    ]
+    text = "\n".join(f"{i}. {item}" for i, item in enumerate(items, start=1))
+    assert pasta_items(text, "AI assistant") == items
+    assert pasta_items(text) == items
+
+
+@pytest.mark.parametrize("method", ["constraints", "deepen", "concretizing", "reasoning"])
+def test_evol_instruct_lines_of_the_prompt_are_not_evolutions(method: str) -> None:
+    # real 135M answers: a (slightly reworded) line of the prompt, the rules copied back
+    assert (
+        evolve("Rewrite the original instruction into a harder version of itself.", PLANTS, method)
+        is None
+    )
+    assert evolve(RULES_ECHO, PLANTS, method) is None
+    assert evolve(f"{EVOLVED}\nAdd only 10 to 20 words to the original instruction.") is None
+    assert evolve(f"{EVOLVED} You never answer it and never comment on it.") is None  # system
+
+
+def test_evol_instruct_breadth_echoes_and_legitimate_overlap() -> None:
+    assert evolve(RULES_ECHO, PLANTS, "breadth") is None
+    echo = "Describe how the gut microbiome changes the way the body absorbs oral medication."
+    assert evolve(f"{echo} Then list two examples.", PLANTS, "breadth") is None  # the example
+    kept = [  # share words, not sentences, with the prompt
+        "Rewrite this paragraph so a ten-year-old can follow it, keeping every number.",
+        "Explain how chloroplasts turn light into sugar, and add a table of the inputs.",
+        "Answer in one word: do plants make food at night? Then explain your changes of mind.",
+    ]
+    for text in kept:
+        assert evolve(text, PLANTS, "deepen") == text
+        assert evolve(text, PLANTS, "breadth") == text
+
+
+def test_evol_instruct_prompt_sentences_that_are_in_the_input_are_allowed() -> None:
+    row = {"input": "Translate into French: Do not answer the instruction and do not explain it."}
+    text = (
+        "Translate into formal French, keeping the imperative mood: "
+        "Do not answer the instruction and do not explain it."
+    )
+    assert evolve(text, row) == text
+    # the worked example's original is the input here: an evolution may contain it
+    assert evolve(EVOLVED) == EVOLVED
+
+
+LONG_ROW = {
+    "input": "How do I keep basil fresh?",
+    "generation": (
+        "Trim the stems, put the basil in a glass of water like a bouquet and leave it on the "
+        "counter, away from direct sun. Change the water every two days and do not refrigerate it."
+    ),
+}
+
+
+def test_evol_quality_near_copies_and_prompt_echoes_are_none() -> None:
+    near = LONG_ROW["generation"].replace("every two days", "every day")
+    assert improve(near, LONG_ROW) is None
+    assert improve(LONG_ROW["generation"] + " Enjoy!", LONG_ROW) is None
+    echoes = [
+        f"{BETTER}\n\nKeep what is correct in the original response, and any code, table or "
+        "data it needs.",
+        "Rewrite the response so that it answers the instruction better.",
+        f"{BETTER} The rewritten response must still answer the instruction.",
+        f"Make the response more detailed.\n\n{BETTER}",
+    ]
+    for text in echoes:
+        assert improve(text) is None
+
+
+def test_evol_quality_real_rewrites_are_kept() -> None:
+    better = (
+        LONG_ROW["generation"] + " Cover the leaves loosely with a plastic bag to keep them "
+        "moist, and pinch off any flower buds so the leaves stay sweet."
+    )
+    assert improve(better, LONG_ROW) == better
+    shared = (  # shares words with the prompt's rules, not its sentences
+        "Paris is the capital of France. Keep in mind that the original city was an island in "
+        "the Seine, and any map from before 1860 shows it much smaller."
+    )
+    assert improve(shared) == shared
+    row = {"input": "What does 'make the response more detailed' mean?", "generation": "More."}
+    own = "It means make the response more detailed: add facts, examples and steps."
+    assert improve(own, row) == own  # the sentence is the row's own input
+
+
 # --------------------------------------------------------------------------- through the pipeline
 
 

@@ -2,7 +2,7 @@
 
 A checkpoint is a folder with `meta.json` (the pipeline's fingerprint) and `rows.jsonl`,
 one line per finished stage of a row: `{"i": index, "h": input hash, "s": stage, "c": columns}`.
-Lines are handed to the OS as each row finishes (a `kill -9` loses only requests in flight);
+Each line is handed to the OS as its row finishes (a `kill -9` loses only requests in flight);
 `save_frequency` rows between fsyncs bound what a machine crash can lose. The cost of a
 save never grows with the rows already saved.
 """
@@ -15,7 +15,6 @@ import os
 import queue
 import shutil
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -28,9 +27,6 @@ META_FILE = "meta.json"
 ROWS_FILE = "rows.jsonl"
 GENERATED, LABELLED = "g", "l"
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
-#: The writer thread gathers rows for this long before one write: fewer wake-ups and
-#: syscalls, while a finished row still reaches the OS within milliseconds.
-COALESCE_SECONDS = 0.02
 
 ResumeMode = Literal["auto", "fresh", "require"]
 
@@ -105,81 +101,92 @@ def start_checkpoint(folder: Path, meta: dict[str, Any]) -> None:
 
 
 class CheckpointWriter:
-    """Appends finished stages to `rows.jsonl` from a writer thread; fsyncs every N rows.
+    """Appends finished stages to `rows.jsonl`; fsyncs every `save_frequency` rows.
 
-    `append` only queues the record, so the event loop never waits on the disk (a write
-    can block while the file is being fsynced). The thread writes whatever is queued as one
-    `write` + `flush`, within a few milliseconds of the rows finishing.
+    Each finished stage is one `write` of one line, made at once from the caller's thread
+    (a few microseconds into the page cache), so a `kill -9` loses only requests still in
+    flight. The fsync runs in a helper thread; a `write` can block while the file is being
+    fsynced, so lines that finish during an fsync wait in memory and the helper writes them
+    right after it.
     """
 
     def __init__(self, folder: Path, save_frequency: int, on_save: Any = None) -> None:
         path = folder / ROWS_FILE
         _drop_torn_tail(path)
-        self._file = path.open("ab")
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self._every = save_frequency if save_frequency > 0 else 0
         self._on_save = on_save
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._pending = 0  # lines written since the last fsync was started
+        self._lock = threading.Lock()
+        self._syncing = False  # an fsync is running: lines go to `_held`
+        self._held: list[bytes] = []
+        self._requests: queue.SimpleQueue[bool] = queue.SimpleQueue()
+        self._idle = threading.Event()
+        self._idle.set()
         self._error: BaseException | None = None
         self.saves = 0
         self._thread = threading.Thread(target=self._run, name="distil-checkpoint", daemon=True)
         self._thread.start()
 
     def append(self, index: int, digest: str, stage: str, columns: dict[str, Any]) -> None:
-        """Queue one finished stage of a row (`columns` must not change afterwards)."""
+        """Write one finished stage of a row (held in memory while an fsync runs)."""
         if self._error is not None:
             raise DistilError(f"cannot write the checkpoint: {self._error}")
-        self._queue.put((index, digest, stage, columns))
+        record = {"i": index, "h": digest, "s": stage, "c": columns}
+        line = orjson.dumps(record, option=_OPTIONS, default=str) + b"\n"
+        with self._lock:
+            if self._syncing:
+                self._held.append(line)
+            else:
+                self._write(line)
+            self._pending += 1
+            if self._every and self._pending >= self._every:
+                self._pending = 0
+                self._syncing = True
+                self._idle.clear()
+                self._requests.put(True)
 
     def wait_written(self) -> None:
-        """Block until everything queued so far is written and flushed."""
-        done = threading.Event()
-        self._queue.put(done)
-        done.wait()
+        """Block until every appended line has been handed to the OS."""
+        self._idle.wait()
+        if self._error is not None:
+            raise DistilError(f"cannot write the checkpoint: {self._error}")
+
+    def _write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view) :]
 
     def _run(self) -> None:
-        pending = 0
-        while True:
-            batch = [self._queue.get()]
-            time.sleep(COALESCE_SECONDS)  # gather the rows finishing meanwhile: one write
-            while not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            lines, events, stop = [], [], False
-            for item in batch:
-                if item is None:
-                    stop = True
-                elif isinstance(item, threading.Event):
-                    events.append(item)
-                else:
-                    index, digest, stage, columns = item
-                    record = {"i": index, "h": digest, "s": stage, "c": columns}
-                    lines.append(orjson.dumps(record, option=_OPTIONS, default=str) + b"\n")
+        while self._requests.get():
             try:
-                if lines:
-                    self._file.write(b"".join(lines))
-                    self._file.flush()
-                    pending += len(lines)
-                if self._every and pending >= self._every:
-                    pending = 0
-                    os.fsync(self._file.fileno())
-                    self.saves += 1
-                    if self._on_save is not None:
-                        self._on_save()
+                os.fsync(self._fd)
+                self.saves += 1
+                if self._on_save is not None:
+                    self._on_save()
             except BaseException as exc:  # noqa: BLE001 - reported by append/close
                 self._error = exc
-            for event in events:
-                event.set()
-            if stop:
-                return
+            with self._lock:
+                try:
+                    if self._held:
+                        self._write(b"".join(self._held))
+                except BaseException as exc:  # noqa: BLE001 - reported by append/close
+                    self._error = exc
+                self._held.clear()
+                self._syncing = False
+                self._idle.set()
 
     def close(self) -> None:
-        """Write what is queued, fsync and close; the checkpoint is whole after this."""
-        if self._file.closed:
+        """Write what is held, fsync and close; the checkpoint is whole after this."""
+        if self._fd < 0:
             return
-        self._queue.put(None)
+        self._requests.put(False)
         self._thread.join()
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
+        fd, self._fd = self._fd, -1
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         if self._on_save is not None:
             self._on_save()
         if self._error is not None:

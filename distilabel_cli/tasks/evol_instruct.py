@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, ClassVar, Literal
 
 from distilabel_cli.tasks.base import Task, choose, render_template, row_rng
 from distilabel_cli.tasks.evol_filters import (
+    ROW_VALUE,
+    Scaffold,
     clean_answer,
     cut_trailing_notes,
     has_scaffold,
@@ -102,16 +105,7 @@ class EvolInstructTask(Task):
         return None
 
     def generate_prompt(self, row: dict[str, Any], *, structured: bool = False) -> Prompt:
-        method = self.method_for(row)
-        before, after = EXAMPLES[method]
-        text = render_template(
-            "evol_instruct.jinja2",
-            method=method,
-            example_before=before,
-            example_after=after,
-            input=_text(row.get("input")),
-            structured=structured,
-        )
+        text = _render(self.method_for(row), _text(row.get("input")), structured)
         return Prompt(system_prompt=self.system_prompt, formatted_prompt=text)
 
     def json_schema(self, row: dict[str, Any]) -> dict[str, Any]:
@@ -134,12 +128,14 @@ class EvolInstructTask(Task):
             return None
         answer = cut_trailing_notes(clean_answer(answer), NOTES)
         original = row.get("input")
+        method = self.method_for(row)
         if (
             not normalize(answer)
             or is_placeholder(answer)
             or is_refusal(answer, original)
             or has_scaffold(answer, SCAFFOLD)
-            or is_copy(answer, original, *EXAMPLES[self.method_for(row)])
+            or is_copy(answer, original, *EXAMPLES[method])
+            or _scaffold(self.system_prompt, method).echoed(answer, original)
         ):
             return None
         return answer
@@ -151,6 +147,25 @@ class EvolComplexityTask(EvolInstructTask):
     method: EvolComplexityMethod | None = None  # type: ignore[assignment]
 
     METHODS: ClassVar[tuple[str, ...]] = ("constraints", "deepen", "concretizing", "reasoning")
+
+
+def _render(method: str, instruction: str, structured: bool) -> str:
+    before, after = EXAMPLES[method]
+    return render_template(
+        "evol_instruct.jinja2",
+        method=method,
+        example_before=before,
+        example_after=after,
+        input=instruction,
+        structured=structured,
+    )
+
+
+@lru_cache(maxsize=64)
+def _scaffold(system_prompt: str, method: str) -> Scaffold:
+    """The fixed text of both prompt variants for `method`, copied back by failed answers."""
+    prompts = (_render(method, ROW_VALUE, structured) for structured in (False, True))
+    return Scaffold.of(system_prompt, *prompts)
 
 
 def _text(value: Any) -> str:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, ClassVar, Literal
 
 from distilabel_cli.tasks.base import Task, choose, render_template, row_rng
 from distilabel_cli.tasks.evol_filters import (
+    ROW_VALUE,
+    Scaffold,
     clean_answer,
     cut_trailing_notes,
     has_scaffold,
     is_copy,
+    is_near_copy,
     is_placeholder,
     is_refusal,
     json_answer,
@@ -84,12 +88,8 @@ class EvolQualityTask(Task):
         return None
 
     def generate_prompt(self, row: dict[str, Any], *, structured: bool = False) -> Prompt:
-        text = render_template(
-            "evol_quality.jinja2",
-            method=self.method_for(row),
-            input=_text(row.get("input")),
-            generation=_text(row.get("generation")),
-            structured=structured,
+        text = _render(
+            self.method_for(row), _text(row.get("input")), _text(row.get("generation")), structured
         )
         return Prompt(system_prompt=self.system_prompt, formatted_prompt=text)
 
@@ -119,9 +119,30 @@ class EvolQualityTask(Task):
             or is_refusal(answer, original)
             or has_scaffold(answer, SCAFFOLD)
             or is_copy(answer, original, row.get("input"))
+            or is_near_copy(answer, original)
+            or _scaffold(self.system_prompt, self.method_for(row)).echoed(
+                answer, row.get("input"), original
+            )
         ):
             return None
         return answer
+
+
+def _render(method: str, instruction: str, generation: str, structured: bool) -> str:
+    return render_template(
+        "evol_quality.jinja2",
+        method=method,
+        input=instruction,
+        generation=generation,
+        structured=structured,
+    )
+
+
+@lru_cache(maxsize=64)
+def _scaffold(system_prompt: str, method: str) -> Scaffold:
+    """The fixed text of both prompt variants for `method`, copied back by failed answers."""
+    prompts = (_render(method, ROW_VALUE, ROW_VALUE, s) for s in (False, True))
+    return Scaffold.of(system_prompt, *prompts)
 
 
 def _text(value: Any) -> str:

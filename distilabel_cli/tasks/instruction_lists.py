@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from distilabel_cli.tasks.evol_filters import is_placeholder, is_refusal, normalize, unfence
@@ -39,8 +40,11 @@ _INSTRUCTIONS_KEY = re.compile(r'"instructions"\s*:\s*\[')
 _JSON_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 
 
-def parse_instruction_list(text: str | None, limit: int) -> list[str] | None:
-    """Up to `limit` distinct instructions read from `text`; None when there are none."""
+def parse_instruction_list(
+    text: str | None, limit: int, reject: Callable[[str], bool] | None = None
+) -> list[str] | None:
+    """Up to `limit` distinct instructions read from `text`, less those `reject` refuses (an
+    echo of the prompt); None when there are none."""
     if not text or not text.strip():
         return None
     items = _json_items(text)
@@ -51,7 +55,7 @@ def parse_instruction_list(text: str | None, limit: int) -> list[str] | None:
     for item in items:
         cleaned = clean_item(item)
         key = normalize(cleaned) if cleaned else ""
-        if not key or key in seen:
+        if not key or key in seen or (reject is not None and reject(cleaned)):
             continue
         seen.add(key)
         result.append(cleaned)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from datasets import List, Value
 from pydantic import Field
 
 from distilabel_cli.tasks.base import Task, render_template
+from distilabel_cli.tasks.evol_filters import ROW_VALUE, Scaffold
 from distilabel_cli.tasks.instruction_lists import parse_instruction_list
 from distilabel_cli.tasks.prompt import Prompt
 
@@ -40,20 +42,15 @@ class SelfInstructTask(Task):
     output_args_names: ClassVar[tuple[str, ...]] = ("instructions",)
 
     def generate_prompt(self, row: dict[str, Any], *, structured: bool = False) -> Prompt:
-        n = self.num_instructions
-        numbers: list[int | str] = list(range(1, n + 1))
-        if n > _MAX_LISTED:
-            numbers = [1, 2, 3, "...", n]
-        text = render_template(
-            "self_instruct.jinja2",
-            num_instructions=n,
-            application_description=self.application_description,
-            topic=_text(row.get("input")),
-            criteria=(self.criteria or DEFAULT_CRITERIA).strip(),
-            numbers=numbers,
-            structured=structured,
-        )
+        text = _render(self._settings(), _text(row.get("input")), structured)
         return Prompt(system_prompt=self.system_prompt, formatted_prompt=text)
+
+    def _settings(self) -> tuple[str, int, str]:
+        return (
+            self.application_description,
+            self.num_instructions,
+            (self.criteria or DEFAULT_CRITERIA).strip(),
+        )
 
     def json_schema(self, row: dict[str, Any]) -> dict[str, Any]:
         n = self.num_instructions
@@ -68,10 +65,39 @@ class SelfInstructTask(Task):
         }
 
     def parse_output(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
-        return {"instructions": parse_instruction_list(text, self.num_instructions)}
+        scaffold = _scaffold(self.system_prompt, self._settings())
+        topic = row.get("input")
+        return {
+            "instructions": parse_instruction_list(
+                text, self.num_instructions, lambda item: scaffold.echoed_item(item, topic)
+            )
+        }
 
     def output_features(self) -> dict[str, Any]:
         return {"instructions": List(Value("string"))}
+
+
+def _render(settings: tuple[str, int, str], topic: str, structured: bool) -> str:
+    application, n, criteria = settings
+    numbers: list[int | str] = list(range(1, n + 1))
+    if n > _MAX_LISTED:
+        numbers = [1, 2, 3, "...", n]
+    return render_template(
+        "self_instruct.jinja2",
+        num_instructions=n,
+        application_description=application,
+        topic=topic,
+        criteria=criteria,
+        numbers=numbers,
+        structured=structured,
+    )
+
+
+@lru_cache(maxsize=64)
+def _scaffold(system_prompt: str, settings: tuple[str, int, str]) -> Scaffold:
+    """The fixed text of both prompt variants: items that copy it back are dropped."""
+    prompts = (_render(settings, ROW_VALUE, structured) for structured in (False, True))
+    return Scaffold.of(system_prompt, *prompts)
 
 
 def _text(value: Any) -> str:

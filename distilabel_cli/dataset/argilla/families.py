@@ -25,7 +25,7 @@ Rationale = Literal["per_generation", "single"] | None
 RATING_SCALES: dict[str, tuple[int, int]] = {
     "UltraFeedbackTask": (1, 5),
     "JudgeLMTask": (1, 10),
-    "UltraJudgeTask": (1, 10),
+    "UltraJudgeTask": (0, 10),
 }
 DEFAULT_SCALE = (1, 5)
 WIDE_SCALE = (1, 10)
