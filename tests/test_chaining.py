@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import distil
 from conftest import REPO
 from datasets import Dataset
 
@@ -71,16 +70,6 @@ def test_saved_dataset_is_a_valid_input_with_explode(tmp_path: Path) -> None:
     assert loaded["input"] == ["Boil pasta?", "Salt?", "Save?"]
     limited = load_input(InputSpec(path=str(folder), explode="instructions", limit=2))
     assert limited.column_names == ["input", "instructions"] and len(limited) == 2
-
-
-def distil(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "distilabel_cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 CHAIN = """\

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
+from cli_helpers import distil
 from conftest import REPO, LlamaServer
 
 from distilabel_cli import CustomDataset, UltraFeedbackTask
@@ -32,17 +30,6 @@ labeller:
 run: {num_generations: 2}
 output: {path: out/small, formats: [jsonl, parquet]}
 """
-
-
-def distil(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "distilabel_cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-    )
 
 
 @pytest.fixture

@@ -75,7 +75,7 @@ def test_template_placing_answer_format_itself_gets_no_second_copy() -> None:
         ('Sure! {"reason": "Meh", "score": 2.0} Hope it helps.', {"score": 2, "reason": "Meh"}),
         ('{"score": 3.5, "reason": null}', {"score": None, "reason": None}),
         ('{"score": "great", "reason": "ok"}', {"score": None, "reason": "ok"}),
-        ('{"score": 4, "reason": "trunc', {"score": None, "reason": None}),
+        ('{"score": 4, "reason": "trunc', {"score": 4, "reason": "trunc"}),  # cut short
         ("I think it deserves a 4.", {"score": None, "reason": None}),
     ],
 )
@@ -168,22 +168,25 @@ def check(tmp_path: Path, template: str | None) -> list[str]:
     return info.value.details
 
 
-def test_template_syntax_error_names_file_and_line(tmp_path: Path) -> None:
-    details = check(tmp_path, "Answer this:\n{{ input }}\n{% if input %}\nyes\n")
+@pytest.mark.parametrize(
+    ("template", "error"),
+    [
+        (
+            "Answer this:\n{{ input }}\n{% if input %}\nyes\n",
+            "4: template syntax error: Unexpected end of template. Jinja was looking for the "
+            "following tags: 'elif' or 'else' or 'endif'. The innermost block that needs to be "
+            "closed is 'if'.",
+        ),
+        (
+            "Answer this:\n\n{{ question }}\n",
+            "3: the template uses 'question', which is not one of the task's inputs (input)",
+        ),
+    ],
+)
+def test_template_errors_name_file_and_line(tmp_path: Path, template: str, error: str) -> None:
     where = tmp_path / "prompts" / "p.jinja2"
-    assert details == [
-        f"{tmp_path / 'spec.yaml'}:4 generator.task: {where}:4: template syntax error: "
-        "Unexpected end of template. Jinja was looking for the following tags: 'elif' or "
-        "'else' or 'endif'. The innermost block that needs to be closed is 'if'."
-    ]
-
-
-def test_template_unknown_variable_names_file_and_line(tmp_path: Path) -> None:
-    details = check(tmp_path, "Answer this:\n\n{{ question }}\n")
-    where = tmp_path / "prompts" / "p.jinja2"
-    assert details == [
-        f"{tmp_path / 'spec.yaml'}:4 generator.task: {where}:3: the template uses "
-        "'question', which is not one of the task's inputs (input)"
+    assert check(tmp_path, template) == [
+        f"{tmp_path / 'spec.yaml'}:4 generator.task: {where}:{error}"
     ]
 
 

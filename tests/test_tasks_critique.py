@@ -4,16 +4,15 @@ a rubric, or relative A/B), their prompts, schemas, tolerant parsing and pipelin
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
 import pytest
 from datasets import Dataset, List, Value
+from judge_helpers import ScriptedJudge
 from pydantic import TypeAdapter
 
 from distilabel_cli import Pipeline
-from distilabel_cli.llms.base import LLM, Completion
 from distilabel_cli.spec.tasks import TaskSpec
 from distilabel_cli.tasks import TASK_TYPES, task_from_sidecar
 from distilabel_cli.tasks.prometheus import PrometheusTask, parse_absolute, parse_relative
@@ -237,15 +236,7 @@ def test_json_schema_accepts_answers_the_parser_reads(task: Any, good: dict, bad
         ('{"critique": "Accurate.", "score": 9}', ("Accurate.", 9.0)),
         ('Here you go:\n```json\n{"critique": "Accurate.", "score": "8"}\n```', ("Accurate.", 8.0)),
         ('{"feedback": "Accurate.", "rating": 7}', ("Accurate.", 7.0)),
-    ],
-)
-def test_ultracm_parses_good_and_messy_answers(text: str, expected: tuple) -> None:
-    assert parse_critique(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
+        # malformed: None for what cannot be read, never an error
         ("", (None, None)),
         ("   \n", (None, None)),
         ("Overall Score: 11", (None, None)),
@@ -259,7 +250,7 @@ def test_ultracm_parses_good_and_messy_answers(text: str, expected: tuple) -> No
         ("The answer mentions {Paris}. Overall Score: 8", ("The answer mentions {Paris}.", 8.0)),
     ],
 )
-def test_ultracm_malformed_answers_give_none_not_errors(text: str, expected: tuple) -> None:
+def test_ultracm_parses_good_messy_and_malformed_answers(text: str, expected: tuple) -> None:
     assert parse_critique(text) == expected
 
 
@@ -296,15 +287,7 @@ def test_ultracm_json_critique_of_a_json_response_is_not_mistaken_for_the_answer
         ('{"feedback": "Correct.", "score": 5}', ("Correct.", 5.0)),
         ("[RESULT] 4", (None, 4.0)),
         ("Feedback: fine [RESULT] 4</s>", ("fine", 4.0)),
-    ],
-)
-def test_prometheus_absolute_parses_good_and_messy(text: str, expected: tuple) -> None:
-    assert parse_absolute(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
+        # malformed: None for what cannot be read, never an error
         ("", (None, None)),
         ("Feedback: Looks fine. [RESULT] 7", ("Looks fine.", None)),
         ("Feedback: Looks fine.", ("Looks fine.", None)),
@@ -312,7 +295,7 @@ def test_prometheus_absolute_parses_good_and_messy(text: str, expected: tuple) -
         ('{"feedback": "Looks fi', ("Looks fi", None)),
     ],
 )
-def test_prometheus_absolute_malformed(text: str, expected: tuple) -> None:
+def test_prometheus_absolute_parses_good_messy_and_malformed(text: str, expected: tuple) -> None:
     assert parse_absolute(text) == expected
 
 
@@ -328,15 +311,7 @@ def test_prometheus_absolute_malformed(text: str, expected: tuple) -> None:
         ("Response B is better: it is right.", ("Response B is better: it is right.", "B")),
         ('{"feedback": "A is right.", "winner": "A"}', ("A is right.", "A")),
         ('{"feedback": "A is right.", "winner": "Response A"}', ("A is right.", "A")),
-    ],
-)
-def test_prometheus_relative_parses_good_and_messy(text: str, expected: tuple) -> None:
-    assert parse_relative(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
+        # malformed: None for what cannot be read, never an error
         ("", (None, None)),
         ("Both are fine. [RESULT] Tie", ("Both are fine. [RESULT] Tie", None)),
         ("Both are fine. [RESULT] a tie", ("Both are fine. [RESULT] a tie", None)),
@@ -344,7 +319,7 @@ def test_prometheus_relative_parses_good_and_messy(text: str, expected: tuple) -
         ('{"feedback": "A is bet', ("A is bet", None)),
     ],
 )
-def test_prometheus_relative_malformed(text: str, expected: tuple) -> None:
+def test_prometheus_relative_parses_good_messy_and_malformed(text: str, expected: tuple) -> None:
     assert parse_relative(text) == expected
 
 
@@ -470,26 +445,6 @@ def test_distilabel_sidecar_with_string_score_keys() -> None:
 
 
 # --------------------------------------------------------------------------- pipeline
-
-
-@dataclass(kw_only=True)
-class ScriptedJudge(LLM):
-    """Answers each prompt with `answer(prompt_text, json_schema)`."""
-
-    answer: Any = None
-    structured: bool = False
-
-    @property
-    def model_name(self) -> str:
-        return "judge"
-
-    @property
-    def supports_structured_output(self) -> bool:
-        return self.structured
-
-    async def agenerate(self, prompt, num_generations=1, json_schema=None) -> list[Completion]:
-        text = prompt[-1]["content"] if isinstance(prompt, list) else prompt
-        return [Completion(self.answer(text, json_schema))]
 
 
 def test_pipeline_writes_critique_columns() -> None:

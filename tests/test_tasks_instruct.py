@@ -251,17 +251,27 @@ def test_self_instruct_numbers_inside_text_are_not_markers() -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "expected"),
     [
-        json.dumps({"instructions": FIVE}),
-        "```json\n" + json.dumps({"instructions": FIVE}, indent=2) + "\n```",
-        "Here is the JSON you asked for:\n" + json.dumps({"instructions": FIVE}) + "\nDone.",
-        json.dumps(FIVE),
-        json.dumps({"instructions": [*FIVE, "An extra sixth one."]}),
+        (json.dumps({"instructions": FIVE}), FIVE),
+        ("```json\n" + json.dumps({"instructions": FIVE}, indent=2) + "\n```", FIVE),
+        (
+            "Here is the JSON you asked for:\n" + json.dumps({"instructions": FIVE}) + "\nDone.",
+            FIVE,
+        ),
+        (json.dumps(FIVE), FIVE),
+        (json.dumps({"instructions": [*FIVE, "An extra sixth one."]}), FIVE),
+        # nothing usable
+        (None, None),
+        ("", None),
+        ("   \n ", None),
+        ("Here are 5 instructions:", None),
+        ("I'm sorry, but I can't help with that.", None),
+        ("{}", None),
     ],
 )
-def test_self_instruct_json(text: str) -> None:
-    assert instructions(text) == FIVE
+def test_self_instruct_json_and_unusable_answers(text: str | None, expected: list | None) -> None:
+    assert instructions(text) == expected
 
 
 def test_self_instruct_truncated_json_keeps_complete_items() -> None:
@@ -275,21 +285,6 @@ def test_self_instruct_json_like_text_in_an_instruction_is_text() -> None:
         'Sort the list ["pear", "fig"] by price.',
         "Convert [1, 2] to grams.",
     ]
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        None,
-        "",
-        "   \n ",
-        "Here are 5 instructions:",
-        "I'm sorry, but I can't help with that.",
-        "{}",
-    ],
-)
-def test_self_instruct_nothing_usable_is_none(text: str | None) -> None:
-    assert instructions(text) is None
 
 
 # --------------------------------------------------------------------------- evol-instruct prompt

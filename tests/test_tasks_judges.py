@@ -8,15 +8,14 @@ labelling run through the real pipeline.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from datasets import Dataset, Features
+from judge_helpers import ScriptedJudge
 from pydantic import TypeAdapter
 
 from distilabel_cli import Pipeline
-from distilabel_cli.llms.base import LLM, Completion
 from distilabel_cli.spec.tasks import TaskSpec
 from distilabel_cli.tasks import (
     TASK_TYPES,
@@ -105,14 +104,8 @@ def test_count_ratings_ignores_missing_items() -> None:
 
 # --------------------------------------------------------------------------- JudgeLM prompt
 
-JUDGELM_TEXT = """# Compare 3 AI responses
-
-Rate how well each response answers the question: its helpfulness, relevance, accuracy and \
-level of detail. Give each response one overall score from 1 to 10, where 10 is best. Judge \
-every response on its own merits: the order they are shown in must not change your scores.
-
-## Question
-What is 2+2?
+#: The question and the responses ["4", None] (one failed) as the judges' prompts show them.
+SHOWN = """What is 2+2?
 
 ## Responses
 <response 1>
@@ -120,7 +113,16 @@ What is 2+2?
 </response 1>
 <response 2>
 (no response)
-</response 2>
+</response 2>"""
+
+JUDGELM_TEXT = f"""# Compare 3 AI responses
+
+Rate how well each response answers the question: its helpfulness, relevance, accuracy and \
+level of detail. Give each response one overall score from 1 to 10, where 10 is best. Judge \
+every response on its own merits: the order they are shown in must not change your scores.
+
+## Question
+{SHOWN}
 <response 3>
 5
 </response 3>
@@ -255,7 +257,7 @@ def test_judgelm_empty_output_and_count() -> None:
 
 # --------------------------------------------------------------------------- UltraJudge prompt
 
-ULTRAJUDGE_TEXT = """# Evaluate 2 AI responses
+ULTRAJUDGE_TEXT = f"""# Evaluate 2 AI responses
 
 Evaluate each response to the instruction as the user who wrote it would: does it actually \
 help them? Score each response from 0 to 10 (10 is best) in each of these areas, with one \
@@ -265,15 +267,7 @@ sentence of feedback:
 Then give each response a final score from 0 to 10 for how well it serves the user overall.
 
 ## Instruction
-What is 2+2?
-
-## Responses
-<response 1>
-4
-</response 1>
-<response 2>
-(no response)
-</response 2>
+{SHOWN}
 
 ## Your answer
 For each response, in order, write exactly:
@@ -606,22 +600,14 @@ def test_ultrajudge_features_store_parsed_outputs(tmp_path) -> None:
 
 # --------------------------------------------------------------------------- Deita scorers
 
-QUALITY_TEXT = """# Score the quality of 2 responses
+QUALITY_TEXT = f"""# Score the quality of 2 responses
 
 Score how good each response is as an answer to the instruction: correct, helpful, relevant, \
 detailed enough and clearly written. Use a scale from 1 (very poor) to 6 (excellent). Compare \
 the responses with each other so that a better response gets a higher score.
 
 ## Instruction
-What is 2+2?
-
-## Responses
-<response 1>
-4
-</response 1>
-<response 2>
-(no response)
-</response 2>
+{SHOWN}
 
 ## Your answer
 Write one line per response, in order, and nothing else:
@@ -806,27 +792,6 @@ def test_sidecar_from_distilabel_06_ultrajudge() -> None:
 # --------------------------------------------------------------------------- through the pipeline
 
 
-@dataclass(kw_only=True)
-class FakeJudge(LLM):
-    """Answers every request with `structured_answer` (when given a schema) or `text_answer`."""
-
-    text_answer: str = ""
-    structured_answer: str = ""
-    structured: bool = True
-
-    @property
-    def model_name(self) -> str:
-        return "fake-judge"
-
-    @property
-    def supports_structured_output(self) -> bool:
-        return self.structured
-
-    async def agenerate(self, prompt, num_generations=1, json_schema=None) -> list[Completion]:
-        self.usage.requests += 1
-        return [Completion(self.structured_answer if json_schema else self.text_answer)]
-
-
 @pytest.mark.parametrize("structured", [True, False])
 @pytest.mark.parametrize(
     ("task", "text", "structured_answer", "expected"),
@@ -869,8 +834,10 @@ class FakeJudge(LLM):
     ],
 )
 def test_labelling_run(task: Any, text: str, structured_answer: str, expected, structured) -> None:
-    llm = FakeJudge(
-        task=task, text_answer=text, structured_answer=structured_answer, structured=structured
+    llm = ScriptedJudge(
+        task=task,
+        answer=lambda _, schema: structured_answer if schema else text,
+        structured=structured,
     )
     dataset = Dataset.from_dict(
         {"input": ["What is 2+2?", "Empty row"], "generations": [["4", "5"], [None, None]]}

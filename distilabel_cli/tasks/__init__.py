@@ -12,8 +12,17 @@ from distilabel_cli.tasks.base import Task
 from distilabel_cli.tasks.prompt import Prompt
 
 if TYPE_CHECKING:
+    from distilabel_cli.tasks.custom import CustomTask
+    from distilabel_cli.tasks.evol_instruct import EvolComplexityTask, EvolInstructTask
+    from distilabel_cli.tasks.evol_quality import EvolQualityTask
+    from distilabel_cli.tasks.judgelm import JudgeLMTask
+    from distilabel_cli.tasks.prometheus import PrometheusTask
+    from distilabel_cli.tasks.scorers import ComplexityScorerTask, QualityScorerTask
+    from distilabel_cli.tasks.self_instruct import SelfInstructTask
     from distilabel_cli.tasks.text_generation import TextGenerationTask
+    from distilabel_cli.tasks.ultracm import UltraCMTask
     from distilabel_cli.tasks.ultrafeedback import UltraFeedbackTask
+    from distilabel_cli.tasks.ultrajudge import UltraJudgeTask
 
 #: YAML `task.type` -> (module under distilabel_cli.tasks, class name).
 _REGISTRY: dict[str, tuple[str, str]] = {
@@ -90,10 +99,21 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "TASK_TYPES",
+    "ComplexityScorerTask",
+    "CustomTask",
+    "EvolComplexityTask",
+    "EvolInstructTask",
+    "EvolQualityTask",
+    "JudgeLMTask",
+    "PrometheusTask",
     "Prompt",
+    "QualityScorerTask",
+    "SelfInstructTask",
     "Task",
     "TextGenerationTask",
+    "UltraCMTask",
     "UltraFeedbackTask",
+    "UltraJudgeTask",
     "all_task_classes",
     "task_class",
     "task_from_sidecar",

@@ -156,10 +156,15 @@ def read_score(
     high: float,
     first_line: re.Pattern[str] | None = None,
 ) -> tuple[str | None, float | None]:
-    """(critique, score) from a classic text answer; the score is the last one labelled by the
-    most specific pattern that matches, else a bare number on the first line."""
+    """(critique, score) from a JSON answer, else from a classic text one: there the score is
+    the last one labelled by the most specific pattern that matches, else a bare number on the
+    first line."""
     if not text or not text.strip():
         return None, None
+    data = json_answer(text, SCORE_KEYS)
+    if data is not None:
+        critique = clean_critique(pick(data, CRITIQUE_KEYS))
+        return critique, to_rating(pick(data, SCORE_KEYS), low, high)
     match = find_last(text, patterns)
     if match is None and first_line is not None:
         match = first_line.match(text)

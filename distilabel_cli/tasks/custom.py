@@ -13,6 +13,7 @@ from distilabel_cli.tasks.base import Task
 from distilabel_cli.tasks.custom_template import check_template, compile_template
 from distilabel_cli.tasks.json_answer import coerce, extract_json_object
 from distilabel_cli.tasks.prompt import Prompt
+from distilabel_cli.tasks.schemas import object_schema
 
 _JSON_TYPES: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
@@ -111,12 +112,7 @@ class CustomTask(Task):
             if out.description:
                 prop["description"] = out.description
             properties[out.key or name] = prop
-        return {
-            "type": "object",
-            "properties": properties,
-            "required": list(properties),
-            "additionalProperties": False,
-        }
+        return object_schema(properties)
 
     def generate_prompt(self, row: dict[str, Any], *, structured: bool = False) -> Prompt:
         template = compile_template(self.template_source)

@@ -1,7 +1,8 @@
 """Clean-up and elimination rules for evolved instructions and responses (WizardLM, Deita).
 
 A failed evolution (empty, a refusal, an echo of the prompt's scaffolding, a copy of what it
-should have changed) becomes None rather than a junk row.
+should have changed) becomes None rather than a junk row. Echoes of the prompt's sentences
+are found by `evol_scaffold`.
 """
 
 from __future__ import annotations
@@ -9,9 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from difflib import SequenceMatcher
-from functools import lru_cache
 from typing import Any
 
 _FENCE = re.compile(r"^```[\w+-]*[ \t]*\n(.*?)\n?```$", re.S)
@@ -51,15 +50,6 @@ _CANNOT_START = re.compile(
 )
 _PLACEHOLDER = re.compile(r"^<[^<>\n]{1,60}>$")
 _NON_WORD = re.compile(r"[\W_]+")
-#: Stands for the row's own values when a prompt is rendered to read its fixed text.
-ROW_VALUE = "zzrowvaluezz"
-#: A scaffold sentence shorter than this (normalised, or under 4 words) is too common to count.
-MIN_ECHO_CHARS = 25
-#: Word-level similarity from which a sentence of an answer is a reworded scaffold sentence.
-ECHO_SIMILARITY = 0.85
-_SENTENCE_END = re.compile(r"(?<=[.!?;:])[ \t]+")
-_LIST_MARK = re.compile(r"^[ \t]*(?:[-*+\u2022>#]+|\d{1,3}[.)])[ \t]+")
-_LABEL_VALUE = re.compile(r"^[ \t]*([A-Za-z][A-Za-z ]{0,24}?)[ \t]*:[ \t]*\S")
 
 
 def normalize(text: str) -> str:
@@ -169,84 +159,6 @@ def is_near_copy(text: str, original: Any) -> bool:
     return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in ops if tag != "equal") <= allowed
 
 
-def sentences(text: str) -> list[str]:
-    """The normalised sentences of each line of `text`, list markers left out."""
-    units = []
-    for line in text.splitlines():
-        for part in _SENTENCE_END.split(_LIST_MARK.sub("", line)):
-            if norm := normalize(part):
-                units.append(norm)
-    return units
-
-
-@dataclass(frozen=True)
-class Scaffold:
-    """The fixed text of a prompt (its row values left out), to spot it copied in answers."""
-
-    #: Normalised sentences long enough to count when an answer contains them.
-    sentences: tuple[str, ...]
-    #: Every normalised sentence, however short (an item equal to one is an echo).
-    lines: frozenset[str]
-    #: Normalised labels of the prompt's "Label: value" lines ("topic", "method").
-    labels: frozenset[str]
-
-    @classmethod
-    def of(cls, *texts: str) -> Scaffold:
-        """From prompts (system prompt included) rendered with ROW_VALUE for row values."""
-        units: list[str] = []
-        labels: set[str] = set()
-        for text in texts:
-            units += [u for u in sentences(text) if ROW_VALUE not in u]
-            matches = (_LABEL_VALUE.match(line) for line in text.splitlines())
-            labels |= {normalize(m.group(1)) for m in matches if m}
-        long = tuple(dict.fromkeys(u for u in units if _long(u)))
-        return cls(long, frozenset(units), frozenset(labels))
-
-    def echoed(self, text: str, *values: Any) -> bool:
-        """Whether `text` contains a scaffold sentence, or a close rewording of one, that the
-        row's own `values` (input, generation) do not contain."""
-        active = _active(self, _strings(values))
-        return bool(active) and _echoes(normalize(text), sentences(text), active)
-
-    def echoed_item(self, item: str, *values: Any) -> bool:
-        """Whether a generated item is a scaffold line, a "Label: ..." line of the prompt, one
-        of the row's `values`, or contains a scaffold sentence."""
-        norm = normalize(item)
-        label = _LABEL_VALUE.match(item)
-        return (
-            norm in self.lines
-            or any(norm == normalize(v) for v in _strings(values))
-            or bool(label and normalize(label.group(1)) in self.labels)
-            or self.echoed(item, *values)
-        )
-
-
-def _long(norm: str) -> bool:
-    return len(norm) >= MIN_ECHO_CHARS and norm.count(" ") >= 3
-
-
-def _strings(values: Iterable[Any]) -> tuple[str, ...]:
-    return tuple(v for v in values if isinstance(v, str) and v.strip())
-
-
-def _similar(a: str, b: str) -> bool:
-    x, y = a.split(), b.split()
-    if 2 * min(len(x), len(y)) < ECHO_SIMILARITY * (len(x) + len(y)):
-        return False  # too different in length to reach the ratio
-    return SequenceMatcher(None, x, y, autojunk=False).ratio() >= ECHO_SIMILARITY
-
-
-def _echoes(norm_text: str, units: list[str], scaffold: Iterable[str]) -> bool:
-    padded = f" {norm_text} "
-    long_units = [u for u in units if _long(u)]
-    return any(f" {s} " in padded or any(_similar(u, s) for u in long_units) for s in scaffold)
-
-
-@lru_cache(maxsize=256)
-def _active(scaffold: Scaffold, values: tuple[str, ...]) -> tuple[str, ...]:
-    """The scaffold sentences that the row's own values do not contain (nor reword)."""
-    if not values:
-        return scaffold.sentences
-    units = [u for v in values for u in sentences(v)]
-    padded = " | ".join(normalize(v) for v in values)
-    return tuple(s for s in scaffold.sentences if not _echoes(padded, units, (s,)))
+def stripped(value: Any) -> str:
+    """A row value as stripped text ("" for None)."""
+    return "" if value is None else str(value).strip()

@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args
 
-from distilabel_cli.tasks.base import Task, choose, render_template, row_rng
-from distilabel_cli.tasks.evol_filters import (
-    ROW_VALUE,
-    Scaffold,
-    clean_answer,
-    cut_trailing_notes,
-    has_scaffold,
-    is_copy,
-    is_placeholder,
-    is_refusal,
-    json_answer,
-    normalize,
-)
-from distilabel_cli.tasks.prompt import Prompt
+from distilabel_cli.tasks.evol_filters import is_copy, stripped
+from distilabel_cli.tasks.evol_task import EvolTask
 
 EvolInstructMethod = Literal["breadth", "constraints", "deepen", "concretizing", "reasoning"]
 EvolComplexityMethod = Literal["constraints", "deepen", "concretizing", "reasoning"]
@@ -73,72 +60,36 @@ NOTES = re.compile(
 )
 
 
-class EvolInstructTask(Task):
+class EvolInstructTask(EvolTask):
     """Evol-Instruct: one evolved instruction (`instructions`, str or None) per generation.
 
     `method` None draws one per row from `input` and `seed`; the prompt names the method.
     """
 
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
-    method: EvolInstructMethod | None = None
-    seed: int | None = None
+    method: EvolInstructMethod | None = None  # type: ignore[assignment]
 
     input_args_names: ClassVar[tuple[str, ...]] = ("input",)
     output_args_names: ClassVar[tuple[str, ...]] = ("instructions",)
-    METHODS: ClassVar[tuple[str, ...]] = (
-        "breadth",
-        "constraints",
-        "deepen",
-        "concretizing",
-        "reasoning",
-    )
-
-    def method_for(self, row: dict[str, Any]) -> str:
-        """The evolution method used for this row (the same each time it is asked)."""
-        if self.method is not None:
-            return self.method
-        return choose(row_rng(self.seed, row, ("input",)), self.METHODS)
+    METHODS: ClassVar[tuple[str, ...]] = get_args(EvolInstructMethod)
+    TEMPLATE: ClassVar[str] = "evol_instruct.jinja2"
+    REWRITES: ClassVar[str] = "input"
+    ANSWER_KEY: ClassVar[str] = "instruction"
+    SCAFFOLD: ClassVar[tuple[re.Pattern[str], ...]] = SCAFFOLD
+    NOTES: ClassVar[re.Pattern[str]] = NOTES
 
     def row_problem(self, row: dict[str, Any]) -> str | None:
-        if not _text(row.get("input")):
+        if not stripped(row.get("input")):
             return "no instruction to evolve"
         return None
 
-    def generate_prompt(self, row: dict[str, Any], *, structured: bool = False) -> Prompt:
-        text = _render(self.method_for(row), _text(row.get("input")), structured)
-        return Prompt(system_prompt=self.system_prompt, formatted_prompt=text)
+    def context(self, method: str, values: dict[str, str]) -> dict[str, Any]:
+        before, after = EXAMPLES[method]
+        return {"method": method, "example_before": before, "example_after": after, **values}
 
-    def json_schema(self, row: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "type": "object",
-            "properties": {"instruction": {"type": "string", "minLength": 1}},
-            "required": ["instruction"],
-            "additionalProperties": False,
-        }
-
-    def parse_output(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
-        return {"instructions": self._evolved(text, row)}
-
-    def _evolved(self, text: str | None, row: dict[str, Any]) -> str | None:
-        if not text or not text.strip():
-            return None
-        is_json, value = json_answer(text, "instruction")
-        answer = value if is_json else text
-        if answer is None:
-            return None
-        answer = cut_trailing_notes(clean_answer(answer), NOTES)
-        original = row.get("input")
-        method = self.method_for(row)
-        if (
-            not normalize(answer)
-            or is_placeholder(answer)
-            or is_refusal(answer, original)
-            or has_scaffold(answer, SCAFFOLD)
-            or is_copy(answer, original, *EXAMPLES[method])
-            or _scaffold(self.system_prompt, method).echoed(answer, original)
-        ):
-            return None
-        return answer
+    def copies(self, answer: str, row: dict[str, Any]) -> bool:
+        """Also a copy of the prompt's worked example."""
+        return super().copies(answer, row) or is_copy(answer, *EXAMPLES[self.method_for(row)])
 
 
 class EvolComplexityTask(EvolInstructTask):
@@ -146,27 +97,4 @@ class EvolComplexityTask(EvolInstructTask):
 
     method: EvolComplexityMethod | None = None  # type: ignore[assignment]
 
-    METHODS: ClassVar[tuple[str, ...]] = ("constraints", "deepen", "concretizing", "reasoning")
-
-
-def _render(method: str, instruction: str, structured: bool) -> str:
-    before, after = EXAMPLES[method]
-    return render_template(
-        "evol_instruct.jinja2",
-        method=method,
-        example_before=before,
-        example_after=after,
-        input=instruction,
-        structured=structured,
-    )
-
-
-@lru_cache(maxsize=64)
-def _scaffold(system_prompt: str, method: str) -> Scaffold:
-    """The fixed text of both prompt variants for `method`, copied back by failed answers."""
-    prompts = (_render(method, ROW_VALUE, structured) for structured in (False, True))
-    return Scaffold.of(system_prompt, *prompts)
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+    METHODS: ClassVar[tuple[str, ...]] = get_args(EvolComplexityMethod)

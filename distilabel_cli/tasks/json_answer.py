@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from distilabel_cli.tasks.parsing import to_rating
-
-_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S | re.I)
+from distilabel_cli.tasks.partial_json import load_json
 
 
 def extract_json_object(text: str | None) -> dict[str, Any] | None:
-    """The JSON object in `text`: whole, in a code fence, or wrapped in prose; else None."""
-    if not text:
-        return None
-    candidates = [text, *_FENCE.findall(text)]
-    start, end = text.find("{"), text.rfind("}")
-    if 0 <= start < end:
-        candidates.append(text[start : end + 1])
-    for candidate in candidates:
-        try:
-            data = json.loads(candidate.strip())
-        except json.JSONDecodeError:
-            continue
-        if isinstance(data, dict):
-            return data
-    return None
+    """The JSON object in `text`: whole, in a code fence, wrapped in prose or cut short
+    (then what was complete, see `load_json`); else None."""
+    data = load_json(text)
+    return data if isinstance(data, dict) else None
 
 
 def coerce(value: Any, kind: str) -> Any:

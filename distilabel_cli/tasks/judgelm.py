@@ -6,18 +6,18 @@ from typing import Any, ClassVar
 
 from datasets import List, Value
 
-from distilabel_cli.tasks.base import Task, render_template
+from distilabel_cli.tasks.base import render_template
 from distilabel_cli.tasks.partial_json import load_json
 from distilabel_cli.tasks.prompt import Prompt
+from distilabel_cli.tasks.ratings_judge import RatingsJudge
+from distilabel_cli.tasks.schemas import object_schema, string_schema
 from distilabel_cli.tasks.score_parsing import (
     as_items,
-    count_ratings,
     find_scores_lines,
     first_value,
     indexed_scores,
     mask_missing,
     ratings_from,
-    shown,
     text_or_none,
 )
 
@@ -32,45 +32,30 @@ DEFAULT_SYSTEM_PROMPT = (
 )
 
 
-class JudgeLMTask(Task):
+class JudgeLMTask(RatingsJudge):
     """JudgeLM judge: `rating` (list[float], 1-10, per generation) and one `rationale` (str)."""
 
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
 
-    input_args_names: ClassVar[tuple[str, ...]] = ("input", "generations")
     output_args_names: ClassVar[tuple[str, ...]] = ("rating", "rationale")
-    is_labeller: ClassVar[bool] = True
-    #: The scale of `rating` (read by the Argilla export).
     rating_scale: ClassVar[tuple[int, int]] = (MIN_RATING, MAX_RATING)
 
     def generate_prompt(self, row: dict[str, Any], *, structured: bool = False) -> Prompt:
-        items = as_items(row["generations"])
-        example = " ".join(str(_EXAMPLE_SCORES[i % 10]) for i in range(len(items)))
+        generations = self.shown_items(row)
+        example = " ".join(str(_EXAMPLE_SCORES[i % 10]) for i in range(len(generations)))
         text = render_template(
             "judgelm.jinja2",
             instruction=row["input"],
-            generations=shown(items, "(no response)"),
+            generations=generations,
             structured=structured,
             example_scores=example,
         )
         return Prompt(system_prompt=self.system_prompt, formatted_prompt=text)
 
     def json_schema(self, row: dict[str, Any]) -> dict[str, Any]:
-        n = len(as_items(row["generations"]))
-        return {
-            "type": "object",
-            "properties": {  # the reasoning first, then the scores it leads to
-                "rationale": {"type": "string", "maxLength": MAX_RATIONALE_CHARS},
-                "ratings": {
-                    "type": "array",
-                    "items": {"type": "integer", "enum": list(range(MIN_RATING, MAX_RATING + 1))},
-                    "minItems": n,
-                    "maxItems": n,
-                },
-            },
-            "required": ["rationale", "ratings"],
-            "additionalProperties": False,
-        }
+        return object_schema(  # the reasoning first, then the scores it leads to
+            {"rationale": string_schema(MAX_RATIONALE_CHARS), "ratings": self.scores_schema(row)}
+        )
 
     def parse_output(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
         items = as_items(row["generations"])
@@ -79,12 +64,6 @@ class JudgeLMTask(Task):
 
     def output_features(self) -> dict[str, Any]:
         return {"rating": List(Value("float64")), "rationale": Value("string")}
-
-    def count_parsed(self, outputs: dict[str, Any], row: dict[str, Any]) -> tuple[int, int]:
-        return count_ratings(outputs.get("rating"), as_items(row.get("generations")))
-
-    def empty_output(self, row: dict[str, Any]) -> dict[str, Any]:
-        return {"rating": [None] * len(as_items(row.get("generations"))), "rationale": None}
 
 
 def _parse(text: str, n: int) -> tuple[list[float | None], str | None]:

@@ -8,11 +8,10 @@ from typing import Any, ClassVar, Literal
 
 from datasets import List, Value
 
-from distilabel_cli.tasks.base import Task, render_template
+from distilabel_cli.tasks.base import render_template
 from distilabel_cli.tasks.critique import (
     CRITIQUE_KEYS,
     GAP,
-    SCORE_KEYS,
     WINNER_KEYS,
     clean_critique,
     count_problem,
@@ -22,14 +21,12 @@ from distilabel_cli.tasks.critique import (
     present_responses,
     read_score,
     score_patterns,
-    single_count,
     without,
 )
-from distilabel_cli.tasks.parsing import to_rating
+from distilabel_cli.tasks.critique_judge import CritiqueJudge
 from distilabel_cli.tasks.prompt import Prompt
 
 MIN_SCORE, MAX_SCORE = 1, 5
-MAX_FEEDBACK_CHARS = 800
 DEFAULT_SYSTEM_PROMPT = (
     "You are a fair and strict evaluator. You judge responses only by the given rubric and "
     "explain your judgement briefly before giving it."
@@ -54,7 +51,7 @@ _WINNER_PATTERNS = (
 )
 
 
-class PrometheusTask(Task):
+class PrometheusTask(CritiqueJudge):
     """Prometheus grader. Absolute: `critique` (str) and `score` (float 1-5) of the row's one
     response. Relative: `critique` (str) and `rating` (list[float], 1.0 for the better of two
     responses, 0.0 for the other). An optional `ref_completion` column is a reference answer."""
@@ -64,8 +61,8 @@ class PrometheusTask(Task):
     scoring_criteria: str
     score_descriptions: dict[int, str] | None = None
 
-    input_args_names: ClassVar[tuple[str, ...]] = ("input", "generations")
-    is_labeller: ClassVar[bool] = True
+    score_range: ClassVar[tuple[int, int]] = (MIN_SCORE, MAX_SCORE)
+    CRITIQUE_KEY: ClassVar[str] = "feedback"
 
     def model_post_init(self, __context: Any) -> None:
         given = sorted(self.score_descriptions or {})
@@ -107,23 +104,15 @@ class PrometheusTask(Task):
 
     def json_schema(self, row: dict[str, Any]) -> dict[str, Any]:
         if self.mode == "absolute":
-            verdict = {"score": {"type": "integer", "enum": list(range(MIN_SCORE, MAX_SCORE + 1))}}
-        else:
-            verdict = {"winner": {"type": "string", "enum": ["A", "B"]}}
-        return {
-            "type": "object",
-            "properties": {  # the feedback first, then the verdict it leads to
-                "feedback": {"type": "string", "maxLength": MAX_FEEDBACK_CHARS},
-                **verdict,
-            },
-            "required": ["feedback", *verdict],
-            "additionalProperties": False,
-        }
+            return super().json_schema(row)
+        return self.critique_schema({"winner": {"type": "string", "enum": ["A", "B"]}})
+
+    def read(self, text: str | None) -> tuple[str | None, float | None]:
+        return parse_absolute(text)
 
     def parse_output(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
         if self.mode == "absolute":
-            critique, score = parse_absolute(text)
-            return {"critique": critique, "score": score}
+            return super().parse_output(text, row)
         critique, winner = parse_relative(text)
         rating: list[float | None] = [None] * _slots(row)
         positions = [i for i, _ in present_responses(row)]
@@ -133,18 +122,18 @@ class PrometheusTask(Task):
 
     def output_features(self) -> dict[str, Any]:
         if self.mode == "absolute":
-            return {"critique": Value("string"), "score": Value("float64")}
+            return super().output_features()
         return {"critique": Value("string"), "rating": List(Value("float64"))}
 
     def count_parsed(self, outputs: dict[str, Any], row: dict[str, Any]) -> tuple[int, int]:
         if self.mode == "absolute":
-            return single_count(outputs.get("score"), row)
+            return super().count_parsed(outputs, row)
         ok = sum(r is not None for r in outputs.get("rating") or [])
         return ok, len(present_responses(row)) - ok
 
     def empty_output(self, row: dict[str, Any]) -> dict[str, Any]:
         if self.mode == "absolute":
-            return {"critique": None, "score": None}
+            return super().empty_output(row)
         return {"critique": None, "rating": [None] * _slots(row)}
 
 
@@ -158,12 +147,6 @@ def _slots(row: dict[str, Any]) -> int:
 
 def parse_absolute(text: str | None) -> tuple[str | None, float | None]:
     """(feedback, score 1-5) from a JSON or `Feedback: ... [RESULT] n` answer."""
-    if not text:
-        return None, None
-    data = json_answer(text, SCORE_KEYS)
-    if data is not None:
-        critique = clean_critique(pick(data, CRITIQUE_KEYS))
-        return critique, to_rating(pick(data, SCORE_KEYS), MIN_SCORE, MAX_SCORE)
     return read_score(text, _SCORE_PATTERNS, MIN_SCORE, MAX_SCORE)
 
 

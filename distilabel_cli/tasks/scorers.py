@@ -7,46 +7,31 @@ from typing import Any, ClassVar
 
 from datasets import List, Value
 
-from distilabel_cli.tasks.base import Task, render_template
+from distilabel_cli.tasks.base import render_template
 from distilabel_cli.tasks.partial_json import load_json
 from distilabel_cli.tasks.prompt import Prompt
+from distilabel_cli.tasks.ratings_judge import RatingsJudge
+from distilabel_cli.tasks.schemas import object_schema
 from distilabel_cli.tasks.score_parsing import (
     as_items,
-    count_ratings,
     find_scores_lines,
     first_value,
     indexed_scores,
     mask_missing,
     ratings_from,
-    shown,
 )
 
 MIN_SCORE, MAX_SCORE = 1, 6
 
 
-class _DeitaScorer(Task):
+class _DeitaScorer(RatingsJudge):
     """Scores every item of `generations` 1-6 in one request; output `rating` (list[float])."""
 
     output_args_names: ClassVar[tuple[str, ...]] = ("rating",)
-    is_labeller: ClassVar[bool] = True
-    #: The scale of `rating` (read by the Argilla export).
     rating_scale: ClassVar[tuple[int, int]] = (MIN_SCORE, MAX_SCORE)
 
     def json_schema(self, row: dict[str, Any]) -> dict[str, Any]:
-        n = len(as_items(row["generations"]))
-        return {
-            "type": "object",
-            "properties": {
-                "scores": {
-                    "type": "array",
-                    "items": {"type": "integer", "enum": list(range(MIN_SCORE, MAX_SCORE + 1))},
-                    "minItems": n,
-                    "maxItems": n,
-                }
-            },
-            "required": ["scores"],
-            "additionalProperties": False,
-        }
+        return object_schema({"scores": self.scores_schema(row)})
 
     def parse_output(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
         items = as_items(row["generations"])
@@ -54,12 +39,6 @@ class _DeitaScorer(Task):
 
     def output_features(self) -> dict[str, Any]:
         return {"rating": List(Value("float64"))}
-
-    def count_parsed(self, outputs: dict[str, Any], row: dict[str, Any]) -> tuple[int, int]:
-        return count_ratings(outputs.get("rating"), as_items(row.get("generations")))
-
-    def empty_output(self, row: dict[str, Any]) -> dict[str, Any]:
-        return {"rating": [None] * len(as_items(row.get("generations")))}
 
 
 class QualityScorerTask(_DeitaScorer):
@@ -69,13 +48,12 @@ class QualityScorerTask(_DeitaScorer):
         "You are an expert reviewer who scores how well AI assistants' responses answer an "
         "instruction."
     )
-    input_args_names: ClassVar[tuple[str, ...]] = ("input", "generations")
 
     def generate_prompt(self, row: dict[str, Any], *, structured: bool = False) -> Prompt:
         text = render_template(
             "quality_scorer.jinja2",
             instruction=row["input"],
-            generations=shown(as_items(row["generations"]), "(no response)"),
+            generations=self.shown_items(row),
             structured=structured,
             max_score=MAX_SCORE,
         )
@@ -103,7 +81,7 @@ class ComplexityScorerTask(_DeitaScorer):
     def generate_prompt(self, row: dict[str, Any], *, structured: bool = False) -> Prompt:
         text = render_template(
             "complexity_scorer.jinja2",
-            instructions=shown(as_items(row["generations"]), "(no instruction)"),
+            instructions=self.shown_items(row, "(no instruction)"),
             structured=structured,
             max_score=MAX_SCORE,
         )

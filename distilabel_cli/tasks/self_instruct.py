@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, ClassVar
 
 from datasets import List, Value
 from pydantic import Field
 
 from distilabel_cli.tasks.base import Task, render_template
-from distilabel_cli.tasks.evol_filters import ROW_VALUE, Scaffold
+from distilabel_cli.tasks.evol_filters import stripped
+from distilabel_cli.tasks.evol_scaffold import ROW_VALUE, template_scaffold
 from distilabel_cli.tasks.instruction_lists import parse_instruction_list
 from distilabel_cli.tasks.prompt import Prompt
+from distilabel_cli.tasks.schemas import array_of, object_schema, string_schema
 
 DEFAULT_SYSTEM_PROMPT = (
     "You write realistic, varied instructions that users give to AI applications. "
@@ -40,32 +41,32 @@ class SelfInstructTask(Task):
 
     input_args_names: ClassVar[tuple[str, ...]] = ("input",)
     output_args_names: ClassVar[tuple[str, ...]] = ("instructions",)
+    TEMPLATE: ClassVar[str] = "self_instruct.jinja2"
 
     def generate_prompt(self, row: dict[str, Any], *, structured: bool = False) -> Prompt:
-        text = _render(self._settings(), _text(row.get("input")), structured)
+        context = self._context(stripped(row.get("input")))
+        text = render_template(self.TEMPLATE, **context, structured=structured)
         return Prompt(system_prompt=self.system_prompt, formatted_prompt=text)
 
-    def _settings(self) -> tuple[str, int, str]:
-        return (
-            self.application_description,
-            self.num_instructions,
-            (self.criteria or DEFAULT_CRITERIA).strip(),
-        )
-
-    def json_schema(self, row: dict[str, Any]) -> dict[str, Any]:
+    def _context(self, topic: str) -> dict[str, Any]:
+        """The template's variables (hashable values) for the row's `topic`."""
         n = self.num_instructions
-        item = {"type": "string", "minLength": 1, "maxLength": MAX_INSTRUCTION_CHARS}
+        numbers = tuple(range(1, n + 1)) if n <= _MAX_LISTED else (1, 2, 3, "...", n)
         return {
-            "type": "object",
-            "properties": {
-                "instructions": {"type": "array", "items": item, "minItems": n, "maxItems": n}
-            },
-            "required": ["instructions"],
-            "additionalProperties": False,
+            "num_instructions": n,
+            "application_description": self.application_description,
+            "topic": topic,
+            "criteria": (self.criteria or DEFAULT_CRITERIA).strip(),
+            "numbers": numbers,
         }
 
+    def json_schema(self, row: dict[str, Any]) -> dict[str, Any]:
+        item = string_schema(MAX_INSTRUCTION_CHARS, min_chars=1)
+        return object_schema({"instructions": array_of(item, self.num_instructions)})
+
     def parse_output(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
-        scaffold = _scaffold(self.system_prompt, self._settings())
+        context = tuple(self._context(ROW_VALUE).items())
+        scaffold = template_scaffold(self.system_prompt, self.TEMPLATE, context)
         topic = row.get("input")
         return {
             "instructions": parse_instruction_list(
@@ -75,30 +76,3 @@ class SelfInstructTask(Task):
 
     def output_features(self) -> dict[str, Any]:
         return {"instructions": List(Value("string"))}
-
-
-def _render(settings: tuple[str, int, str], topic: str, structured: bool) -> str:
-    application, n, criteria = settings
-    numbers: list[int | str] = list(range(1, n + 1))
-    if n > _MAX_LISTED:
-        numbers = [1, 2, 3, "...", n]
-    return render_template(
-        "self_instruct.jinja2",
-        num_instructions=n,
-        application_description=application,
-        topic=topic,
-        criteria=criteria,
-        numbers=numbers,
-        structured=structured,
-    )
-
-
-@lru_cache(maxsize=64)
-def _scaffold(system_prompt: str, settings: tuple[str, int, str]) -> Scaffold:
-    """The fixed text of both prompt variants: items that copy it back are dropped."""
-    prompts = (_render(settings, ROW_VALUE, structured) for structured in (False, True))
-    return Scaffold.of(system_prompt, *prompts)
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()

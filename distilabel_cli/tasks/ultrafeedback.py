@@ -9,6 +9,7 @@ from datasets import List, Value
 from distilabel_cli.tasks.base import Task, template_env
 from distilabel_cli.tasks.parsing import parse_ratings
 from distilabel_cli.tasks.prompt import Prompt
+from distilabel_cli.tasks.schemas import array_of, integer_enum, object_schema, string_schema
 from distilabel_cli.tasks.ultrafeedback_rubrics import DEFAULT_JUDGE_SYSTEM_PROMPT, RUBRICS
 
 MIN_RATING, MAX_RATING = 1, 5
@@ -72,23 +73,13 @@ class UltraFeedbackTask(Task):
 
     def json_schema(self, row: dict[str, Any]) -> dict[str, Any]:
         n = len(row.get("generations") or [])
-        item = {
-            "type": "object",
-            "properties": {  # the reason first, then the score it leads to
-                "rationale": {"type": "string", "maxLength": MAX_RATIONALE_CHARS},
-                "rating": {"type": "integer", "enum": list(range(MIN_RATING, MAX_RATING + 1))},
-            },
-            "required": ["rationale", "rating"],
-            "additionalProperties": False,
-        }
-        return {
-            "type": "object",
-            "properties": {
-                "ratings": {"type": "array", "items": item, "minItems": n, "maxItems": n}
-            },
-            "required": ["ratings"],
-            "additionalProperties": False,
-        }
+        item = object_schema(  # the reason first, then the score it leads to
+            {
+                "rationale": string_schema(MAX_RATIONALE_CHARS),
+                "rating": integer_enum(MIN_RATING, MAX_RATING),
+            }
+        )
+        return object_schema({"ratings": array_of(item, n)})
 
     def parse_output(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
         generations = row.get("generations") or []

@@ -8,16 +8,12 @@ from typing import Any, ClassVar
 from datasets import List, Value
 from pydantic import Field
 
-from distilabel_cli.tasks.base import Task, render_template
+from distilabel_cli.tasks.base import render_template
 from distilabel_cli.tasks.parsing import to_rating
 from distilabel_cli.tasks.prompt import Prompt
-from distilabel_cli.tasks.score_parsing import (
-    as_items,
-    count_ratings,
-    norm_key,
-    shown,
-    text_or_none,
-)
+from distilabel_cli.tasks.ratings_judge import RatingsJudge
+from distilabel_cli.tasks.schemas import array_of, integer_enum, object_schema, string_schema
+from distilabel_cli.tasks.score_parsing import as_items, norm_key, text_or_none
 from distilabel_cli.tasks.ultrajudge_parsing import read_blocks
 
 MIN_RATING, MAX_RATING = 0, 10
@@ -41,16 +37,15 @@ DEFAULT_SYSTEM_PROMPT = (
 )
 
 
-class UltraJudgeTask(Task):
+class UltraJudgeTask(RatingsJudge):
     """UltraJudge judge: `rating` (list[float], the final 0-10 score per generation) and
     `areas` (per generation, {area: {"rating": float, "rationale": str}}, or None)."""
 
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
     areas: list[str] = Field(default_factory=lambda: list(DEFAULT_AREAS))
 
-    input_args_names: ClassVar[tuple[str, ...]] = ("input", "generations")
     output_args_names: ClassVar[tuple[str, ...]] = ("rating", "areas")
-    is_labeller: ClassVar[bool] = True
+    rating_scale: ClassVar[tuple[int, int]] = (MIN_RATING, MAX_RATING)
 
     def model_post_init(self, __context: Any) -> None:
         keys = [norm_key(area) for area in self.areas]
@@ -65,7 +60,7 @@ class UltraJudgeTask(Task):
         text = render_template(
             "ultrajudge.jinja2",
             instruction=row["input"],
-            generations=shown(as_items(row["generations"]), "(no response)"),
+            generations=self.shown_items(row),
             areas=[(area, AREA_DESCRIPTIONS.get(area, "")) for area in self.areas],
             structured=structured,
             json_entry=f'{{{entry}, "{FINAL_KEY}": <0-10>}}',
@@ -73,31 +68,12 @@ class UltraJudgeTask(Task):
         return Prompt(system_prompt=self.system_prompt, formatted_prompt=text)
 
     def json_schema(self, row: dict[str, Any]) -> dict[str, Any]:
+        score = integer_enum(MIN_RATING, MAX_RATING)
+        # the reason first, then the score it leads to
+        area = object_schema({"rationale": string_schema(MAX_FEEDBACK_CHARS), "rating": score})
+        entry = object_schema({**dict.fromkeys(self.areas, area), FINAL_KEY: score})
         n = len(as_items(row["generations"]))
-        score = {"type": "integer", "enum": list(range(MIN_RATING, MAX_RATING + 1))}
-        area = {
-            "type": "object",
-            "properties": {  # the reason first, then the score it leads to
-                "rationale": {"type": "string", "maxLength": MAX_FEEDBACK_CHARS},
-                "rating": score,
-            },
-            "required": ["rationale", "rating"],
-            "additionalProperties": False,
-        }
-        entry = {
-            "type": "object",
-            "properties": {**dict.fromkeys(self.areas, area), FINAL_KEY: score},
-            "required": [*self.areas, FINAL_KEY],
-            "additionalProperties": False,
-        }
-        return {
-            "type": "object",
-            "properties": {
-                "evaluations": {"type": "array", "items": entry, "minItems": n, "maxItems": n}
-            },
-            "required": ["evaluations"],
-            "additionalProperties": False,
-        }
+        return object_schema({"evaluations": array_of(entry, n)})
 
     def parse_output(self, text: str, row: dict[str, Any]) -> dict[str, Any]:
         items = as_items(row["generations"])
@@ -133,13 +109,6 @@ class UltraJudgeTask(Task):
             "rating": List(Value("float64")),
             "areas": List({name: area for name in self.areas}),
         }
-
-    def count_parsed(self, outputs: dict[str, Any], row: dict[str, Any]) -> tuple[int, int]:
-        return count_ratings(outputs.get("rating"), as_items(row.get("generations")))
-
-    def empty_output(self, row: dict[str, Any]) -> dict[str, Any]:
-        n = len(as_items(row.get("generations")))
-        return {"rating": [None] * n, "areas": [None] * n}
 
 
 def _final(block: dict[str, Any], areas: dict[str, Any]) -> float | None:
