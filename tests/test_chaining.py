@@ -72,6 +72,19 @@ def test_saved_dataset_is_a_valid_input_with_explode(tmp_path: Path) -> None:
     assert limited.column_names == ["input", "instructions"] and len(limited) == 2
 
 
+def test_an_explode_that_leaves_no_rows_is_a_clear_error(tmp_path: Path) -> None:
+    data = {"input": ["a"], "instructions": [[None, None]]}
+    CustomDataset.from_dataset(Dataset.from_dict(data), TextGenerationTask()).save_to_disk(
+        tmp_path / "d"
+    )
+    with pytest.raises(DistilError) as info:
+        load_input(InputSpec(path=str(tmp_path / "d"), explode="instructions"))
+    assert info.value.message == (
+        f"input {tmp_path / 'd'}: no rows after input.explode of 'instructions' (every item "
+        "is empty); nothing to do"
+    )
+
+
 CHAIN = """\
 input:
   path: ./outputs/self-instruct

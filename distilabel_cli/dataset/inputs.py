@@ -52,6 +52,11 @@ def load_input(spec: InputSpec, spec_dir: Path | None = None) -> Dataset:
         dataset = _load_local(local, split_name)
         dataset = _slice(dataset, start, stop)
     dataset = shape_columns(dataset, spec)
+    if len(dataset) == 0:
+        why = ""
+        if spec.explode is not None:
+            why = f" after input.explode of {_explode_args(spec)[0]!r} (every item is empty)"
+        raise DistilError(f"input {spec.path}: no rows{why}; nothing to do")
     if spec.limit is not None and spec.limit < len(dataset):
         dataset = dataset.select(range(spec.limit))
     return dataset
