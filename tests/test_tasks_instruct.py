@@ -416,9 +416,8 @@ def test_evol_instruct_json_with_unescaped_quotes() -> None:
         "Sorry, I cannot help with that.",
         "As an AI language model, I cannot write prompts.",
         "I cannot assist with that request.",
-        "#Given Prompt#: Write a poem about the sea.\n#Rewritten Prompt#: Write a sonnet.",
         f"The Given Prompt asks for a poem. {EVOLVED}",
-        f"Original: Write a poem about the sea.\nRewritten: {EVOLVED}",
+        f"Original: Write a poem about the sea.\nRewritten: {EVOLVED}\nRules: none",
         f"## Original instruction\nWrite a poem about the sea.\n\n## Your answer\n{EVOLVED}",
         "<the rewritten instruction>",
         json.dumps({"instruction": "<the rewritten instruction>"}),
@@ -562,9 +561,8 @@ def test_evol_quality_keeps_code_blocks_notes_and_empathy() -> None:
         "I'm sorry, but I can't improve this response.",
         "As an AI, I cannot do that.",
         "#Given Prompt#: What is the capital of France?\n#Response#: Paris.",
-        f"Original response: Paris.\nImproved response: {BETTER}",
         f"## Original response\nParis.\n\n## Your answer\n{BETTER}",
-        "Method: details\nParis is the capital.",
+        "Paris is the capital.\nMethod: details\nIt is on the Seine.",  # an echo inside
         "<the rewritten response>",
         '{"response": "Paris is the capital of France. It has',
     ],
@@ -635,7 +633,8 @@ def test_evol_instruct_lines_of_the_prompt_are_not_evolutions(method: str) -> No
         is None
     )
     assert evolve(RULES_ECHO, PLANTS, method) is None
-    assert evolve(f"{EVOLVED}\nAdd only 10 to 20 words to the original instruction.") is None
+    rule = "Add only 10 to 20 words to the original instruction."
+    assert evolve(f"{EVOLVED}\n{rule}\nMention the moon.") is None  # inside the answer
     assert evolve(f"{EVOLVED} You never answer it and never comment on it.") is None  # system
 
 
@@ -678,11 +677,11 @@ def test_evol_quality_near_copies_and_prompt_echoes_are_none() -> None:
     assert improve(near, LONG_ROW) is None
     assert improve(LONG_ROW["generation"] + " Enjoy!", LONG_ROW) is None
     echoes = [
-        f"{BETTER}\n\nKeep what is correct in the original response, and any code, table or "
-        "data it needs.",
+        f"{BETTER}\nKeep what is correct in the original response, and any code, table or "
+        "data it needs.\nParis has 20 districts.",
         "Rewrite the response so that it answers the instruction better.",
         f"{BETTER} The rewritten response must still answer the instruction.",
-        f"Make the response more detailed.\n\n{BETTER}",
+        f"Make the response more detailed. {BETTER}",
     ]
     for text in echoes:
         assert improve(text) is None
@@ -702,6 +701,93 @@ def test_evol_quality_real_rewrites_are_kept() -> None:
     row = {"input": "What does 'make the response more detailed' mean?", "generation": "More."}
     own = "It means make the response more detailed: add facts, examples and steps."
     assert improve(own, row) == own  # the sentence is the row's own input
+
+
+# ----------------------------------------------------------- echoes around a usable rewrite
+
+HARDER = "Rewrite the original instruction into a harder version of itself."
+REAL_135M = {  # real SmolLM2-135M answers: the prompt echoed, then (sometimes) a rewrite
+    "labelled": f"{HARDER}\n\nOriginal: Give me tips to improve my writing.\nRewritten: Give "
+    "me three tips to make my short stories more vivid, each with an example sentence.",
+    "example": f"Original: {EXAMPLES['breadth'][0]}\nNew: {EXAMPLES['breadth'][1]}",
+    "quoted": f'{HARDER[:-1]}:\n\n"Provide five dietary supplements that are rich in '
+    'vitamin C."\n\nYour answer:',
+    "bullets": f"{HARDER}\n\n- Give me three tips to make the dialogue sound more natural.\n"
+    "- Add only 10 words to the instruction.",
+}
+VITAMIN = {"input": "Name foods rich in vitamin C."}
+
+
+@pytest.mark.parametrize("method", ["constraints", "deepen", "concretizing", "reasoning"])
+def test_evol_instruct_rewrite_after_echoed_scaffold_is_kept(method: str) -> None:
+    vivid = "Give me three tips to make my short stories more vivid, each with an example sentence."
+    assert evolve(REAL_135M["labelled"], PLANTS, method) == vivid
+    vitamin = "Provide five dietary supplements that are rich in vitamin C."
+    assert evolve(REAL_135M["quoted"], VITAMIN, method) == vitamin
+    assert evolve(REAL_135M["quoted"], {"input": vitamin}, method) is None  # the input copied
+    assert evolve(HARDER, PLANTS, method) is None
+    assert evolve(RULES_ECHO, PLANTS, method) is None
+
+
+def test_evol_instruct_worked_example_after_a_label() -> None:
+    # The breadth prompt's own example copied whole: still a copy of the example.
+    assert evolve(REAL_135M["example"], PLANTS, "breadth") is None
+    # Under another method that prompt never showed it: a new instruction like any other.
+    assert evolve(REAL_135M["example"], PLANTS, "deepen") == EXAMPLES["breadth"][1]
+
+
+def test_evol_instruct_list_of_content_and_a_reworded_rule() -> None:
+    # The reworded rule (last line) is stripped; the bullet left is the rewrite...
+    tips = "Give me three tips to make the dialogue sound more natural."
+    assert evolve(REAL_135M["bullets"], PLANTS, "deepen") == tips
+    # ...unless it rewords the prompt's worked example (the concretizing one).
+    assert evolve(REAL_135M["bullets"], PLANTS, "concretizing") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Original: Write a poem about the sea.\nRewritten: {EVOLVED}",
+        f"Rewritten: A draft.\nOriginal: Write a poem about the sea.\nRewritten: {EVOLVED}",
+        f"#Given Prompt#: Write a poem about the sea.\n#Rewritten Prompt#: {EVOLVED}",
+        f"## Original instruction\nWrite a poem about the sea.\n\n## New instruction\n{EVOLVED}",
+        f"Sure! Here is the rewritten instruction:\nOriginal: x\n**Rewritten:** {EVOLVED}",
+        f"Original: Write a poem about the sea.\nRewritten: {EVOLVED}\nYour answer:",
+        f"Rewritten:\n{EVOLVED}\n\nExplanation: it adds two constraints.\nRewritten:",
+        f"Rules:\n\n{EVOLVED}\n\nAdd only 10 to 20 words to the original instruction.",
+        f"Method: constraints\n{EVOLVED}\n## Your answer",
+    ],
+)
+def test_evol_instruct_labelled_parts_and_echoed_lines(text: str) -> None:
+    assert evolve(text) == EVOLVED
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Compare the prices.\nOld: $5\nNew: $7",  # after real content "New:" is no part
+        f"Original: Write a poem about the sea.\nRewritten: {EXAMPLES['constraints'][1]}",
+        "Original: Write a poem about the sea.\nRewritten:",
+        f"Original: Write a poem about the sea.\nRewritten: {HARDER}",
+        f"Rewritten: {EVOLVED}\nAdd only 10 to 20 words to the original instruction.\nThen rhyme.",
+    ],
+)
+def test_evol_instruct_labelled_parts_still_vetted(text: str) -> None:
+    assert evolve(text) is None
+
+
+def test_evol_quality_rewrite_after_echoed_scaffold_is_kept() -> None:
+    for text in [
+        f"Original response: Paris.\nImproved response: {BETTER}",
+        f"## Instruction\nWhat is the capital of France?\n\n## Original response\nParis.\n\n"
+        f"## Improved response\n{BETTER}",
+        f"Rewrite the response below so that it answers the instruction better.\n\n{BETTER}",
+        f"Method: details\nMake the response more detailed.\n\n{BETTER}\n\n## Your answer",
+        f"{BETTER}\n\nKeep what is correct in the original response, and any code, table or "
+        "data it needs.",
+    ]:
+        assert improve(text) == BETTER
+    assert improve("Original response: Paris.\nImproved response: Paris.") is None
 
 
 # --------------------------------------------------------------------------- through the pipeline

@@ -1,15 +1,16 @@
 """Clean-up and elimination rules for evolved instructions and responses (WizardLM, Deita).
 
 A failed evolution (empty, a refusal, an echo of the prompt's scaffolding, a copy of what it
-should have changed) becomes None rather than a junk row. Echoes of the prompt's sentences
-are found by `evol_scaffold`.
+should have changed) becomes None rather than a junk row; a usable rewrite after a
+"Rewritten:"-like label is taken out first. Echoes of the prompt's sentences are found by
+`evol_scaffold`.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from difflib import SequenceMatcher
 from typing import Any
 
@@ -31,6 +32,18 @@ _LABEL = re.compile(
     r"(?:rewritten|new|evolved|created|improved|revised|updated|more complex)"
     r"(?:[ \t]+(?:given[ \t]+)?(?:prompt|instruction|response|answer|version|query))?"
     r"[ \t]*#?[ \t]*(?:\([^)\n]*\))?[ \t]*(?:\*\*)?[ \t]*(?:[:：]|(?=\n))[ \t]*(?:\*\*)?[ \t]*",
+    re.I,
+)
+#: A line that opens a labelled part of an answer: "Rewritten:", "**New instruction:**",
+#: "#Rewritten Prompt#:", "Original:", "## Improved response", "Your answer:".
+_PART = re.compile(
+    r"^[ \t]*(?P<deco>(?:#+|\*\*)[ \t]*)?#?[ \t]*(?:the[ \t]+)?(?:"
+    r"(?P<rewrite>(?:rewritten|rewrite|new|evolved|created|improved|revised|updated|harder"
+    r"|more complex)(?:[ \t]+(?:given[ \t]+)?(?:prompt|instruction|response|answer|version))?)"
+    r"|(?P<original>(?:original|given|old)(?:[ \t]+(?:prompt|instruction|response|answer))?)"
+    r"|your[ \t]+answer|explanation|changes[ \t]+made)"
+    r"[ \t]*(?P<hash>#)?[ \t]*(?:\([^)\n]*\))?[ \t]*(?:\*\*)?[ \t]*(?P<colon>[:：])?"
+    r"[ \t]*(?:\*\*)?[ \t]*",
     re.I,
 )
 _APOLOGY = re.compile(
@@ -162,3 +175,46 @@ def is_near_copy(text: str, original: Any) -> bool:
 def stripped(value: Any) -> str:
     """A row value as stripped text ("" for None)."""
     return "" if value is None else str(value).strip()
+
+
+def _part(line: str) -> tuple[str, str] | None:
+    """(kind, text after the label) when `line` opens a labelled part: kind "rewrite",
+    "original" or "stop"; a label needs a colon, or decoration and nothing after it."""
+    match = _PART.match(line)
+    if not match:
+        return None
+    rest = line[match.end() :]
+    if not match["colon"] and (rest.strip() or not (match["deco"] or match["hash"])):
+        return None
+    return ("rewrite" if match["rewrite"] else "original" if match["original"] else "stop"), rest
+
+
+def is_preamble(line: str) -> bool:
+    """A line that only announces the answer ("Sure! Here is the rewritten instruction:")."""
+    match = _PREAMBLE.match(line.strip() + "\n")
+    return bool(match) and not line.strip()[match.end() :].strip()
+
+
+def labelled_answer(text: str, is_noise: Callable[[str], bool]) -> str | None:
+    """The text after the answer's last "Rewritten:"-like label that has some (up to the next
+    label: "Original:", "Your answer:", "Explanation:"...), when every line before that label is
+    blank, a label line ("Original: ...") or `is_noise` (an echo of the prompt); else None."""
+    lines = text.split("\n")
+    parts = [(i, *part) for i, line in enumerate(lines) if (part := _part(line))]
+    for k in range(len(parts) - 1, -1, -1):
+        start, kind, rest = parts[k]
+        end = parts[k + 1][0] if k + 1 < len(parts) else len(lines)
+        content = "\n".join([rest, *lines[start + 1 : end]]).strip()
+        if kind == "rewrite" and normalize(content):
+            break
+    else:
+        return None
+    before = lines[:start]
+    if all(not line.strip() or _part(line) or is_noise(line) for line in before):
+        return content
+    return None
+
+
+def unbullet(text: str) -> str:
+    """A one-line answer without its bullet ("- Explain ..."): what is left of a list."""
+    return re.sub(r"^[-*+\u2022][ \t]+", "", text) if "\n" not in text.strip() else text

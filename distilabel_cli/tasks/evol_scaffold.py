@@ -22,6 +22,8 @@ ROW_VALUE = "zzrowvaluezz"
 MIN_ECHO_CHARS = 25
 #: Word-level similarity from which a sentence of an answer is a reworded scaffold sentence.
 ECHO_SIMILARITY = 0.85
+#: The same for a whole first or last line of an answer, stripped as an echo (not rejected).
+LINE_SIMILARITY = 0.8
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])[ \t]+")
 _LIST_MARK = re.compile(r"^[ \t]*(?:[-*+\u2022>#]+|\d{1,3}[.)])[ \t]+")
 _LABEL_VALUE = re.compile(r"^[ \t]*([A-Za-z][A-Za-z ]{0,24}?)[ \t]*:[ \t]*\S")
@@ -78,6 +80,31 @@ class Scaffold:
             or self.echoed(item, *values)
         )
 
+    def echo_line(self, line: str, *values: Any) -> bool:
+        """Whether every sentence of `line` is a scaffold sentence (however short) or a close
+        rewording of a long one, and none is in the row's `values`: an echoed prompt line."""
+        strings = _strings(values)
+        padded = " " + " | ".join(normalize(v) for v in strings) + " "
+        active = _active(self, strings)
+        units = sentences(line)
+        return bool(units) and all(
+            f" {u} " not in padded
+            and (
+                u in self.lines
+                or (_long(u) and any(_similar(u, s, LINE_SIMILARITY) for s in active))
+            )
+            for u in units
+        )
+
+    def strip_lines(self, text: str, *values: Any) -> str:
+        """`text` without its leading and trailing blank and echoed prompt lines."""
+        lines = text.strip().split("\n")
+        while lines and (not lines[0].strip() or self.echo_line(lines[0], *values)):
+            lines.pop(0)
+        while lines and (not lines[-1].strip() or self.echo_line(lines[-1], *values)):
+            lines.pop()
+        return "\n".join(lines).strip()
+
 
 def _long(norm: str) -> bool:
     return len(norm) >= MIN_ECHO_CHARS and norm.count(" ") >= 3
@@ -87,11 +114,11 @@ def _strings(values: Iterable[Any]) -> tuple[str, ...]:
     return tuple(v for v in values if isinstance(v, str) and v.strip())
 
 
-def _similar(a: str, b: str) -> bool:
+def _similar(a: str, b: str, threshold: float = ECHO_SIMILARITY) -> bool:
     x, y = a.split(), b.split()
-    if 2 * min(len(x), len(y)) < ECHO_SIMILARITY * (len(x) + len(y)):
+    if 2 * min(len(x), len(y)) < threshold * (len(x) + len(y)):
         return False  # too different in length to reach the ratio
-    return SequenceMatcher(None, x, y, autojunk=False).ratio() >= ECHO_SIMILARITY
+    return SequenceMatcher(None, x, y, autojunk=False).ratio() >= threshold
 
 
 def _echoes(norm_text: str, units: list[str], scaffold: Iterable[str]) -> bool:

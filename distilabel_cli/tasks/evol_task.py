@@ -16,10 +16,13 @@ from distilabel_cli.tasks.evol_filters import (
     has_scaffold,
     is_copy,
     is_placeholder,
+    is_preamble,
     is_refusal,
     json_answer,
+    labelled_answer,
     normalize,
     stripped,
+    unbullet,
 )
 from distilabel_cli.tasks.evol_scaffold import ROW_VALUE, Scaffold, template_scaffold
 from distilabel_cli.tasks.prompt import Prompt
@@ -76,7 +79,7 @@ class EvolTask(Task):
         answer = value if is_json else text
         if answer is None:
             return None
-        answer = cut_trailing_notes(clean_answer(answer, code_block=self.UNFENCE), self.NOTES)
+        answer = self.extract(answer, row)
         original = row.get(self.REWRITES)
         if (
             not normalize(answer)
@@ -87,6 +90,26 @@ class EvolTask(Task):
         ):
             return None
         return answer
+
+    def extract(self, answer: str, row: dict[str, Any]) -> str:
+        """The rewrite in an answer: the part after its last "Rewritten:"-like label when only
+        echoes of the prompt or the row come before, without leading and trailing lines that
+        echo the prompt, wrappers ("Here is...", quotes, a fence) and trailing notes."""
+        scaffold, values = self.scaffold(row), [row.get(n) for n in self.input_args_names]
+        rows = [normalize(v) for v in values if isinstance(v, str)]
+
+        def is_noise(line: str) -> bool:  # an echo of the prompt or of the row
+            norm = normalize(line)
+            return (
+                scaffold.echo_line(line, *values)
+                or is_preamble(line)
+                or any(f" {norm} " in f" {v} " for v in rows)
+            )
+
+        answer = labelled_answer(answer, is_noise) or answer
+        answer = unbullet(scaffold.strip_lines(answer, *values))
+        answer = cut_trailing_notes(clean_answer(answer, code_block=self.UNFENCE), self.NOTES)
+        return scaffold.strip_lines(answer, *values)
 
     def copies(self, answer: str, row: dict[str, Any]) -> bool:
         """Whether the answer copies the row's inputs or the prompt's fixed text (sentences
