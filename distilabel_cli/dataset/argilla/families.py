@@ -81,6 +81,8 @@ def detect_family(
         )
     names = getattr(task, "input_args_names", None) or ("input",)
     inputs = tuple(c for c in names if c not in OUTPUT_INPUTS and c in columns)
+    if not inputs and "input" in columns:  # e.g. a complexity scorer reads only generations
+        inputs = ("input",)
     if not inputs:
         raise DistilError(f"no input column to show reviewers: expected one of {list(names)}")
     rationale: Rationale = None
