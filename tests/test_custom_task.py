@@ -132,6 +132,18 @@ def test_sidecar_restores_the_template_without_the_file(tmp_path: Path) -> None:
     assert restored.output_args_names == ("out",)
 
 
+def test_fingerprint_follows_the_template_text_not_its_path(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    for folder in ("a", "."):
+        (tmp_path / folder / "t.jinja2").write_text("Hi {{ input }}")
+    here = CustomTask(template=str(tmp_path / "t.jinja2"), inputs=["input"])
+    there = CustomTask(template=str(tmp_path / "a" / "t.jinja2"), inputs=["input"])
+    assert here.fingerprint() == there.fingerprint()
+    (tmp_path / "a" / "t.jinja2").write_text("Hello {{ input }}")
+    edited = CustomTask(template=str(tmp_path / "a" / "t.jinja2"), inputs=["input"])
+    assert edited.fingerprint() != here.fingerprint()
+
+
 def test_a_row_the_template_cannot_render_is_that_rows_error() -> None:
     task = judge()
     assert task.row_problem(ROW) is None

@@ -41,7 +41,7 @@ def llm_fingerprint(llm: LLM | None) -> dict[str, Any] | None:
         "top_p": llm.top_p,
         "seed": llm.seed,
         "prompt_format": llm.effective_prompt_format,
-        "task": llm.task.to_sidecar(),
+        "task": llm.task.fingerprint(),
     }
 
 

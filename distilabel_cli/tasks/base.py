@@ -126,6 +126,10 @@ class Task(BaseModel):
         """Outputs for a row whose request failed."""
         return dict.fromkeys(self.output_args_names)
 
+    def fingerprint(self) -> dict[str, Any]:
+        """What decides this task's prompts and parsing (a changed one refuses a resume)."""
+        return self.to_sidecar()
+
     def to_sidecar(self) -> dict[str, Any]:
         """Fields plus `__type_info__`, as stored in `distilabel-task.json`."""
         cls = type(self)

@@ -82,6 +82,10 @@ class CustomTask(Task):
         check_template(self.template_source, self.template or "<template>", self.inputs)
         return self
 
+    def fingerprint(self) -> dict[str, Any]:
+        """The template's text decides the prompts, not where the file was found."""
+        return {k: v for k, v in self.to_sidecar().items() if k != "template"}
+
     @property
     def input_args_names(self) -> tuple[str, ...]:  # type: ignore[override]
         return tuple(self.inputs)
