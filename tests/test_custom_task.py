@@ -205,3 +205,14 @@ def test_template_errors_name_file_and_line(tmp_path: Path, template: str, error
 def test_missing_template_file_is_a_spec_error(tmp_path: Path) -> None:
     [detail] = check(tmp_path, None)
     assert detail.endswith("generator.task: template prompts/p.jinja2: No such file or directory")
+
+
+def test_unknown_output_type_names_the_output(tmp_path: Path) -> None:
+    text = SPEC.replace("inputs: [input]", "inputs: [input]\n    outputs: {x: float}")
+    (tmp_path / "spec.yaml").write_text(text)
+    with pytest.raises(SpecError) as info:
+        load_spec(tmp_path / "spec.yaml")
+    assert info.value.details == [
+        f"{tmp_path / 'spec.yaml'}:8 generator.task.outputs.x.type: Input should be 'string', "
+        "'number', 'integer', 'boolean', 'list[string]', 'list[number]' or 'list[integer]'"
+    ]

@@ -6,9 +6,9 @@ argument (see `distilabel_cli.tasks.TASK_TYPES`), so field names here are the ta
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
 from distilabel_cli.spec.base import PromptFormat, StrictModel
 from distilabel_cli.tasks.principles import check_principles
@@ -155,14 +155,29 @@ class CustomOutputSpec(StrictModel):
     description: str | None = None
 
 
+def _output_shorthand(value: Any) -> Any:
+    """`score: integer` means `score: {type: integer}`."""
+    return {"type": value} if isinstance(value, str) else value
+
+
+#: An output column: a type name, or a mapping with its type, JSON key and description.
+CustomOutput = Annotated[
+    CustomOutputSpec,
+    BeforeValidator(_output_shorthand),
+    WithJsonSchema(
+        {"anyOf": [{"enum": list(get_args(OutputType))}, CustomOutputSpec.model_json_schema()]}
+    ),
+]
+
+
 class CustomTaskSpec(BaseTaskSpec):
     """A task defined by a Jinja2 template: its inputs, outputs and (optional) JSON schema."""
 
     type: Literal["custom"]
     template: str = Field(description="Path of a Jinja2 template (relative to the spec file).")
     inputs: list[str] = Field(min_length=1, description="Columns the template reads.")
-    outputs: dict[str, OutputType | CustomOutputSpec] = Field(
-        default_factory=lambda: {"generations": "string"},
+    outputs: dict[str, CustomOutput] = Field(
+        default_factory=lambda: {"generations": CustomOutputSpec()},
         min_length=1,
         description="Output columns and their types; several outputs, or a json_schema, "
         "make the answer JSON.",
