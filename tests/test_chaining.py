@@ -106,7 +106,10 @@ def test_validate_accepts_a_chain_whose_input_is_not_written_yet(tmp_path: Path)
     )
     run = distil("run", "chain.yaml", cwd=tmp_path)
     assert run.returncode == 2
-    assert "input.path './outputs/self-instruct': no such file or folder" in run.stderr
+    assert (
+        "input.path './outputs/self-instruct': no such file or folder (the output of "
+        "another spec? run that one first)" in run.stderr
+    )
 
 
 def test_validate_checks_columns_of_an_existing_chained_input(tmp_path: Path) -> None:
@@ -125,10 +128,8 @@ def test_validate_checks_columns_of_an_existing_chained_input(tmp_path: Path) ->
 
 
 def test_chain_configs_read_the_outputs_of_the_first_step() -> None:
-    for first, second in (
-        ("self-instruct", "self-instruct-generate"),
-        ("evol-instruct", "evol-generate-judge"),
-    ):
-        text = (REPO / "configs" / f"{second}.yaml").read_text()
-        assert f"path: ./outputs/{first}\n" in text
-        assert f"path: outputs/{first}\n" in (REPO / "configs" / f"{first}.yaml").read_text()
+    for chain, output in (("self-instruct", "self-instruct"), ("evol-instruct", "evol-instruct")):
+        first, second = sorted((REPO / "configs").glob(f"{chain}-[12]-*.yaml"))
+        assert first.name.startswith(f"{chain}-1-") and second.name.startswith(f"{chain}-2-")
+        assert f"path: ./outputs/{output}\n" in second.read_text()
+        assert f"path: outputs/{output}\n" in first.read_text()

@@ -24,15 +24,19 @@ LAB = ["labelling_model", "labelling_prompt", "raw_labelling_response"]
 #: config -> (the step it reads, columns it must add, the task class restored from disk)
 OFFLINE: dict[str, tuple[str | None, list[str], str]] = {
     "quickstart": (None, [*GEN, "generations", *LAB, "rating", "rationale"], "UltraFeedbackTask"),
-    "self-instruct": (None, [*GEN, "instructions"], "SelfInstructTask"),
-    "self-instruct-generate": (
-        "self-instruct",
+    "self-instruct-1-instructions": (None, [*GEN, "instructions"], "SelfInstructTask"),
+    "self-instruct-2-answers": (
+        "self-instruct-1-instructions",
         [*GEN, "generations", *LAB, "rating", "rationale"],
         "JudgeLMTask",
     ),
-    "evol-instruct": (None, [*GEN, "instructions", *LAB, "rating"], "ComplexityScorerTask"),
-    "evol-generate-judge": (
-        "evol-instruct",
+    "evol-instruct-1-evolve": (
+        None,
+        [*GEN, "instructions", *LAB, "rating"],
+        "ComplexityScorerTask",
+    ),
+    "evol-instruct-2-answers": (
+        "evol-instruct-1-evolve",
         [*GEN, "generations", *LAB, "rating", "areas"],
         "UltraJudgeTask",
     ),
@@ -52,8 +56,8 @@ OFFLINE: dict[str, tuple[str | None, list[str], str]] = {
 #: First steps of a chain get more tries, so that the 135M model's output leaves the next
 #: step at least one usable instruction (failed evolutions are None and are not exploded).
 MORE_TRIES = {
-    "self-instruct": ["--limit", "3"],
-    "evol-instruct": ["--limit", "4", "--set", "run.num_generations=3"],
+    "self-instruct-1-instructions": ["--limit", "3"],
+    "evol-instruct-1-evolve": ["--limit", "4", "--set", "run.num_generations=3"],
 }
 
 
@@ -79,7 +83,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("configs")
 
 
-@pytest.mark.parametrize("name", list(OFFLINE))  # chains: the first step comes first
+@pytest.mark.parametrize("name", sorted(OFFLINE))  # file-name order runs chains in order
 def test_offline_config_runs(name: str, outputs: Path) -> None:
     reads, added, task_name = OFFLINE[name]
     args = ["--set", f"input.path={outputs / reads}"] if reads else []

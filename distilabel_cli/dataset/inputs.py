@@ -28,7 +28,8 @@ def resolve_input_path(path: str, spec_dir: Path | None = None) -> Path | None:
         candidates.append(spec_dir / path)
     found = next((p for p in candidates if p.exists()), None)
     if found is None and _looks_local(path):
-        raise DistilError(f"input.path {path!r}: no such file or folder")
+        hint = "" if Path(path).suffix else " (the output of another spec? run that one first)"
+        raise DistilError(f"input.path {path!r}: no such file or folder{hint}")
     return found
 
 
