@@ -9,7 +9,7 @@ import pytest
 from datasets import List, Value
 
 from distilabel_cli.errors import SpecError
-from distilabel_cli.pipeline.build import check_spec
+from distilabel_cli.pipeline.check import check_spec
 from distilabel_cli.spec.loader import load_spec
 from distilabel_cli.tasks import task_from_sidecar
 from distilabel_cli.tasks.custom import CustomTask

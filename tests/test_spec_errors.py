@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from distilabel_cli.errors import SpecError
-from distilabel_cli.pipeline.build import check_spec
+from distilabel_cli.pipeline.check import check_spec
 from distilabel_cli.spec.loader import load_spec
 
 GOOD = """\

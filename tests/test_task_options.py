@@ -10,7 +10,7 @@ import pytest
 
 from distilabel_cli.errors import SpecError
 from distilabel_cli.llms.base import LLM, Completion
-from distilabel_cli.pipeline.build import check_spec
+from distilabel_cli.pipeline.check import check_spec
 from distilabel_cli.pipeline.engine import Engine
 from distilabel_cli.spec.loader import load_spec
 from distilabel_cli.tasks import TextGenerationTask, UltraFeedbackTask

@@ -10,7 +10,7 @@ import typer
 from distilabel_cli.cli.errors import print_error
 from distilabel_cli.cli.options import Debug
 from distilabel_cli.errors import DistilError
-from distilabel_cli.pipeline.build import check_spec
+from distilabel_cli.pipeline.check import check_spec
 from distilabel_cli.spec.loader import load_spec
 
 

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from distilabel_cli.dataset.inputs import input_columns
-from distilabel_cli.errors import DistilError, SpecError
 from distilabel_cli.llms.base import LLM, Pricing
 from distilabel_cli.llms.llama_cpp import LlamaCppLLM
 from distilabel_cli.llms.openai import OpenAILLM
 from distilabel_cli.pipeline.build_backends import BACKEND_SPECS, build_backend, with_batch_size
 from distilabel_cli.pipeline.build_pool import build_pool, build_process_llm
-from distilabel_cli.pipeline.pipeline import Pipeline, missing_columns
-from distilabel_cli.spec.loader import SpecSource
+from distilabel_cli.pipeline.pipeline import Pipeline
 from distilabel_cli.spec.models import LlamaCppSpec, LLMSpec, PipelineSpec, StageSpec, TaskSpec
 from distilabel_cli.spec.tasks import CustomTaskSpec
 from distilabel_cli.tasks import TASK_TYPES, Task
@@ -90,96 +85,6 @@ def build_stage(
         return build_pool(spec.pool, task, name, seed)
     assert spec.llm is not None
     return build_llm(spec.llm, task, f"{name}.llm")
-
-
-def check_spec(
-    spec: PipelineSpec, source: SpecSource, *, input_must_exist: bool = True
-) -> list[str]:
-    """Fail at validation time on what the schema cannot see: a task that cannot be built
-    (e.g. a template error), a judge that needs another number of generations, or a task
-    that needs a column nobody provides.
-
-    With `input_must_exist=False`, a local input that does not exist yet (the output of an
-    earlier run in a chain) skips the column check instead of failing; the notes returned
-    say so.
-    """
-    tasks = spec_tasks(spec, source)
-    _check_generation_count(spec, source, tasks)
-    try:
-        columns = input_columns(spec.input, Path(source.file).parent)
-    except DistilError:
-        if input_must_exist or Path(spec.input.path).exists():
-            raise
-        return [f"input {spec.input.path} does not exist yet: columns not checked"]
-    if columns is None:  # a Hub dataset: checked when it is loaded
-        return []
-    missing = missing_columns(list(tasks.items()), columns)
-    if missing:
-        stage_name, column = missing[0]
-        task_type = getattr(spec, stage_name).task.type
-        raise SpecError(
-            f"{source.file}: invalid spec",
-            details=[
-                source.error(
-                    (stage_name, "task"),
-                    f"{task_type} needs column {column!r}, which neither the input "
-                    f"({', '.join(columns) or 'no columns'}) nor the generator provides",
-                )
-            ],
-        )
-    return []
-
-
-def spec_tasks(spec: PipelineSpec, source: SpecSource) -> dict[str, Task]:
-    """The task of each stage, built; a task that cannot be built is a SpecError."""
-    tasks = {}
-    for name in ("generator", "labeller"):
-        stage = getattr(spec, name)
-        if stage is None:
-            continue
-        try:
-            tasks[name] = build_task(stage.task, Path(source.file).parent)
-        except ValueError as exc:
-            raise SpecError(
-                f"{source.file}: invalid spec",
-                details=[source.error((name, "task"), _first_error(exc))],
-            ) from None
-    generator = tasks.get("generator")
-    if generator is not None and generator.is_labeller:
-        raise SpecError(
-            f"{source.file}: invalid spec",
-            details=[
-                source.error(
-                    ("generator", "task", "type"),
-                    f"{spec.generator.task.type} is a judge: use it as the labeller",  # type: ignore[union-attr]
-                )
-            ],
-        )
-    return tasks
-
-
-def _check_generation_count(spec: PipelineSpec, source: SpecSource, tasks: dict[str, Task]) -> None:
-    labeller = tasks.get("labeller")
-    wanted = labeller.responses_per_row() if labeller is not None else None
-    if wanted is None or "generator" not in tasks or wanted == spec.run.num_generations:
-        return
-    raise SpecError(
-        f"{source.file}: invalid spec",
-        details=[
-            source.error(
-                ("run", "num_generations"),
-                f"the labeller ({spec.labeller.task.type}) judges {wanted} response(s) per "  # type: ignore[union-attr]
-                f"row; set run.num_generations: {wanted}",
-            )
-        ],
-    )
-
-
-def _first_error(exc: ValueError) -> str:
-    if isinstance(exc, ValidationError):
-        message = str(exc.errors()[0]["msg"])
-        return message.removeprefix("Value error, ")
-    return str(exc)
 
 
 def build_pipeline(spec: PipelineSpec, spec_dir: Path | None = None) -> Pipeline:

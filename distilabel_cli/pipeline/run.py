@@ -10,7 +10,8 @@ from distilabel_cli.dataset.checkpoint import DatasetCheckpoint, ResumeMode
 from distilabel_cli.dataset.custom_dataset import CustomDataset
 from distilabel_cli.dataset.inputs import load_input
 from distilabel_cli.errors import DistilError, RunAborted
-from distilabel_cli.pipeline.build import build_pipeline, check_spec
+from distilabel_cli.pipeline.build import build_pipeline
+from distilabel_cli.pipeline.check import check_spec
 from distilabel_cli.pipeline.report import RunReport
 from distilabel_cli.spec.loader import SpecSource
 from distilabel_cli.spec.models import PipelineSpec

@@ -1,0 +1,96 @@
+"""Checks of a spec that its schema cannot express, run by `distil validate` and `run`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from distilabel_cli.dataset.inputs import input_columns
+from distilabel_cli.errors import DistilError, SpecError
+from distilabel_cli.pipeline.build import build_task
+from distilabel_cli.pipeline.pipeline import missing_columns
+from distilabel_cli.spec.loader import SpecSource
+from distilabel_cli.spec.models import PipelineSpec
+from distilabel_cli.tasks import Task
+
+
+def spec_error(source: SpecSource, loc: tuple[Any, ...], message: str) -> SpecError:
+    """An invalid-spec error pointing at the line of `loc`."""
+    return SpecError(f"{source.file}: invalid spec", details=[source.error(loc, message)])
+
+
+def check_spec(
+    spec: PipelineSpec, source: SpecSource, *, input_must_exist: bool = True
+) -> list[str]:
+    """Fail at validation time on what the schema cannot see: a task that cannot be built
+    (e.g. a template error), a judge that needs another number of generations, or a task
+    that needs a column nobody provides.
+
+    With `input_must_exist=False`, a local input that does not exist yet (the output of an
+    earlier run in a chain) skips the column check instead of failing; the notes returned
+    say so.
+    """
+    tasks = spec_tasks(spec, source)
+    _check_generation_count(spec, source, tasks)
+    try:
+        columns = input_columns(spec.input, Path(source.file).parent)
+    except DistilError:
+        if input_must_exist or Path(spec.input.path).exists():
+            raise
+        return [f"input {spec.input.path} does not exist yet: columns not checked"]
+    if columns is None:  # a Hub dataset: checked when it is loaded
+        return []
+    missing = missing_columns(list(tasks.items()), columns)
+    if missing:
+        stage_name, column = missing[0]
+        task_type = getattr(spec, stage_name).task.type
+        raise spec_error(
+            source,
+            (stage_name, "task"),
+            f"{task_type} needs column {column!r}, which neither the input "
+            f"({', '.join(columns) or 'no columns'}) nor the generator provides",
+        )
+    return []
+
+
+def spec_tasks(spec: PipelineSpec, source: SpecSource) -> dict[str, Task]:
+    """The task of each stage, built; a task that cannot be built is a SpecError."""
+    tasks = {}
+    for name in ("generator", "labeller"):
+        stage = getattr(spec, name)
+        if stage is None:
+            continue
+        try:
+            tasks[name] = build_task(stage.task, Path(source.file).parent)
+        except ValueError as exc:
+            raise spec_error(source, (name, "task"), _first_error(exc)) from None
+    generator = tasks.get("generator")
+    if generator is not None and generator.is_labeller:
+        judge = spec.generator.task.type  # type: ignore[union-attr]
+        raise spec_error(
+            source, ("generator", "task", "type"), f"{judge} is a judge: use it as the labeller"
+        )
+    return tasks
+
+
+def _check_generation_count(spec: PipelineSpec, source: SpecSource, tasks: dict[str, Task]) -> None:
+    labeller = tasks.get("labeller")
+    wanted = labeller.responses_per_row() if labeller is not None else None
+    if wanted is None or "generator" not in tasks or wanted == spec.run.num_generations:
+        return
+    judge = spec.labeller.task.type  # type: ignore[union-attr]
+    raise spec_error(
+        source,
+        ("run", "num_generations"),
+        f"the labeller ({judge}) judges {wanted} response(s) per row; "
+        f"set run.num_generations: {wanted}",
+    )
+
+
+def _first_error(exc: ValueError) -> str:
+    if isinstance(exc, ValidationError):
+        message = str(exc.errors()[0]["msg"])
+        return message.removeprefix("Value error, ")
+    return str(exc)
