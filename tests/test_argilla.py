@@ -31,6 +31,7 @@ from distilabel_cli import CustomDataset, UltraFeedbackTask
 from distilabel_cli.dataset import prepare_dataset
 from distilabel_cli.dataset.argilla import pull_from_argilla, to_argilla
 from distilabel_cli.errors import DistilError
+from distilabel_cli.tasks.ultracm import UltraCMTask
 
 
 def test_ultrafeedback_push_review_pull_binarize(
@@ -102,6 +103,60 @@ def test_ultrafeedback_push_review_pull_binarize(
     assert pairs["Capital of France?"]["chosen"][1]["content"] == "Paris."  # the human's choice
     assert pairs["Capital of France?"]["chosen_rationale"] is None
     assert pairs["Capital of France?"]["rejected_rationale"] == "Lyon: no"
+
+
+def test_ultracm_critique_push_review_pull(argilla_server: ArgillaServer, tmp_path: Path) -> None:
+    rows = [
+        {"input": p, "generation_model": ["model-1"], "generations": [g], "labelling_model":
+         "critic-13b", "critique": c, "score": s}
+        for p, g, c, s in [
+            ("What is 2 + 2?", "It is 4.", "Correct and concise.", 9.0),
+            ("Capital of France?", "Lyon.", "Fluent answer.", 7.4),  # a lenient judge
+            ("Say hi.", "Hi!", "Friendly.", 8.0),
+        ]
+    ]  # fmt: skip
+    CustomDataset.from_dataset(Dataset.from_list(rows), UltraCMTask()).save_to_disk(tmp_path / "cm")
+    pushed = distil(
+        "push-argilla", "cm", "--name", "cm", "--workspace", "argilla", "--no-vectors",
+        server=argilla_server, cwd=tmp_path,
+    )  # fmt: skip
+    assert pushed.returncode == 0, pushed.stderr
+    dataset = remote(argilla_server, "cm")
+    settings = dataset.settings
+    assert [f.name for f in settings.fields] == ["input", "generation-1"]
+    assert [q.name for q in settings.questions] == ["score", "critique"]
+    assert settings.questions["score"].values == list(range(1, 11))
+    assert {"ai-score", "generation-1-model", "labelling-model"} <= {
+        m.name for m in settings.metadata
+    }
+    records = {r.fields["input"]: r for r in dataset.records(with_suggestions=True)}
+    france = records["Capital of France?"]
+    assert france.suggestions["score"].value == 7 and france.metadata["ai-score"] == 7.4
+    assert france.suggestions["critique"].value == "Fluent answer."
+    assert france.suggestions["critique"].agent == "critic-13b"
+
+    ids = {text: str(r.id) for text, r in records.items()}
+    answer = {"score": 1, "critique": "Wrong: the capital is Paris."}
+    review(argilla_server, "cm", {ids["Capital of France?"]: answer}, "submitted")
+    review(argilla_server, "cm", {ids["Say hi."]: {}}, "discarded")
+
+    pulled = distil(
+        "pull-argilla", "--name", "cm", "--workspace", "argilla", "--output", "reviewed",
+        server=argilla_server, cwd=tmp_path,
+    )  # fmt: skip
+    assert pulled.returncode == 0, pulled.stderr
+    assert "pulled 3 rows (1 reviewed, 1 discarded)" in pulled.stdout
+    back = CustomDataset.load_from_disk(tmp_path / "reviewed")
+    assert isinstance(back.task, UltraCMTask)
+    got = {r["input"]: r for r in back.to_list()}
+    assert (got["Capital of France?"]["score"], got["Capital of France?"]["ai_score"]) == (1.0, 7.4)
+    assert got["Capital of France?"]["critique"] == "Wrong: the capital is Paris."
+    assert got["Capital of France?"]["ai_critique"] == "Fluent answer."
+    assert got["Capital of France?"]["reviewed"]
+    four = got["What is 2 + 2?"]  # not reviewed: the judge's values stay
+    assert four["score"] == four["ai_score"] == 9.0 and not four["reviewed"]
+    assert four["critique"] == four["ai_critique"] == "Correct and concise."
+    assert got["Say hi."]["discarded"] and not got["Say hi."]["reviewed"]
 
 
 def test_generation_only_push_review_pull_binarize(

@@ -6,6 +6,7 @@ Server-backed cases use the REAL argilla-server 2.8.0 of `argilla_server`
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -19,10 +20,15 @@ from argilla_fixtures import (  # noqa: F401
     cli,
     ultrafeedback_fixture,
 )
+from datasets import Dataset
 
 from distilabel_cli import CustomDataset
-from distilabel_cli.dataset.argilla import text_statistics, to_argilla
+from distilabel_cli.dataset.argilla import TaskFamily, text_statistics, to_argilla
+from distilabel_cli.dataset.argilla.critique import critique_rows
+from distilabel_cli.dataset.argilla.records import ROW_KEY
 from distilabel_cli.errors import DistilError
+from distilabel_cli.tasks.prometheus import PrometheusTask
+from distilabel_cli.tasks.ultracm import UltraCMTask
 
 
 def test_push_with_another_layout_is_refused(
@@ -119,3 +125,59 @@ def test_push_without_a_server_configured(ultrafeedback: CustomDataset, tmp_path
     assert result.stderr.strip() == (
         "error: no Argilla server: pass --api-url or set ARGILLA_API_URL"
     )
+
+
+RUBRIC = {i: f"level {i}" for i in range(1, 6)}
+
+
+def test_critique_layout_reads_a_mapped_response_column() -> None:
+    rows = [{"input": "Capital?", "generation": "Lyon.", "critique": "Wrong.", "score": 1.6}]
+    task = PrometheusTask(
+        scoring_criteria="Is it correct?",
+        score_descriptions=RUBRIC,
+        input_mapping={"generations": "generation"},
+    )
+    dataset = CustomDataset.from_dataset(Dataset.from_list(rows), task)
+    converted = to_argilla(dataset, vector_strategy=False, metric_strategy=False)
+    family = converted.family
+    assert (family.kind, family.response, family.scale) == ("critique", "generation", (1, 5))
+    assert TaskFamily.from_dict(family.to_dict()) == family
+    assert converted.layout.fields == {"input": "Input", "generation-1": "Response"}
+    score, critique = converted.layout.questions
+    assert (score.name, score.values, critique.name) == ("score", (1, 2, 3, 4, 5), "critique")
+    assert "Is it correct?" in converted.layout.guidelines
+    record = converted.records[0]
+    assert record.fields["generation-1"] == "Lyon."
+    assert record.suggestions == {"score": 2, "critique": "Wrong."}
+    assert record.metadata["ai-score"] == 1.6
+
+    ultracm = CustomDataset.from_dataset(Dataset.from_list(rows), UltraCMTask())
+    assert to_argilla(ultracm, vector_strategy=False).family.scale == (1, 10)
+    no_task = Dataset.from_list([{**rows[0], "score": 8.0}])  # no sidecar: 8 means 1-10
+    assert to_argilla(no_task, vector_strategy=False).family.scale == (1, 10)
+
+
+def test_critique_rows_take_the_reviewers_values() -> None:
+    row = {"input": "Capital?", "generations": ["Lyon."], "critique": "Fine.", "score": 4}
+    features = Dataset.from_list([row]).features
+    records = [
+        ("a-0", {ROW_KEY: json.dumps(row)}, {"u1": ("submitted", {"score": 1}),
+         "u2": ("submitted", {"score": 2, "critique": "Paris, not Lyon."})}),
+        ("b-1", {ROW_KEY: json.dumps(row)}, {"u1": ("draft", {"score": 5})}),
+    ]  # fmt: skip
+    (reviewed, draft), out = critique_rows(records, features)
+    assert (reviewed["score"], reviewed["ai_score"]) == (1.5, 4)
+    assert (reviewed["critique"], reviewed["ai_critique"]) == ("Paris, not Lyon.", "Fine.")
+    assert reviewed["reviewed"] and not draft["reviewed"] and draft["score"] == 4
+    assert out["score"].dtype == "float64" and out["ai_score"].dtype == "int64"
+    Dataset.from_list([reviewed, draft], features=out)  # the rows fit the features
+
+
+def test_prometheus_relative_is_rated_on_a_0_1_scale() -> None:
+    rows = [{"input": "Q?", "generations": ["A.", "B."], "critique": "B.", "rating": [0.0, 1.0]}]
+    task = PrometheusTask(mode="relative", scoring_criteria="Is it correct?")
+    dataset = CustomDataset.from_dataset(Dataset.from_list(rows), task)
+    converted = to_argilla(dataset, vector_strategy=False, metric_strategy=False)
+    assert (converted.family.kind, converted.family.scale) == ("rated", (0, 1))
+    assert converted.layout.questions[0].values == (0, 1)
+    assert converted.records[0].suggestions == {"rating-1": 0, "rating-2": 1}

@@ -74,6 +74,12 @@ class PrometheusTask(CritiqueJudge):
         """Columns written: `critique`, `score` (absolute) or `critique`, `rating` (relative)."""
         return ABSOLUTE_OUTPUTS if self.mode == "absolute" else RELATIVE_OUTPUTS
 
+    @property
+    def rating_scale(self) -> tuple[int, int]:
+        """The scale of `score` (1-5), or of `rating` in relative mode (0 worse, 1 better),
+        when reviewed in Argilla."""
+        return (0, 1) if self.mode == "relative" else self.score_range
+
     def responses_per_row(self) -> int:
         return 2 if self.mode == "relative" else 1
 

@@ -33,6 +33,8 @@ class UltraCMTask(CritiqueJudge):
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
 
     score_range: ClassVar[tuple[int, int]] = (MIN_SCORE, MAX_SCORE)
+    #: The scale of `score` when reviewed in Argilla.
+    rating_scale: ClassVar[tuple[int, int]] = (MIN_SCORE, MAX_SCORE)
 
     def row_problem(self, row: dict[str, Any]) -> str | None:
         return count_problem(row, "ultracm", 1, ONE_RESPONSE_REMEDY)

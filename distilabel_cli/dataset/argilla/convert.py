@@ -12,6 +12,7 @@ from datasets import Dataset
 from distilabel_cli import __version__
 from distilabel_cli.dataset.argilla import layout as lay
 from distilabel_cli.dataset.argilla.families import TaskFamily, detect_family
+from distilabel_cli.dataset.argilla.guidelines import guidelines
 from distilabel_cli.dataset.argilla.metrics import TextStatistics
 from distilabel_cli.dataset.argilla.records import NO_TEXT, RecordData, build_records
 from distilabel_cli.dataset.argilla.vectors import resolve_vector_strategy
@@ -116,7 +117,7 @@ def to_argilla(
     task = getattr(dataset, "task", None)
     rows = dataset.to_list()
     family = detect_family(dataset.features, task, _max_rating(rows))
-    n = max((len(r.get("generations") or []) for r in rows), default=0)
+    n = 1 if family.kind == "critique" else max(len(r.get("generations") or []) for r in rows)
     if family.kind != "instructions" and n == 0:
         raise DistilError("nothing to review: every row's `generations` is empty")
     columns = set(dataset.column_names)
@@ -127,7 +128,7 @@ def to_argilla(
         fields=fields,
         questions=lay.questions(family, n, agent),
         metadata=lay.metadata_properties(family, fields, n, columns),
-        guidelines=lay.guidelines(family, task, agent),
+        guidelines=guidelines(family, task, agent),
         described=lay.choose_described(fields, dataset_columns),
     )
     records = build_records(rows, family, n, columns)
@@ -149,12 +150,12 @@ def to_argilla(
 
 
 def _max_rating(rows: list[dict[str, Any]]) -> float | None:
+    """The highest `rating` (lists) or `score` (critiques) in the data."""
     values = [
         float(r)
         for row in rows
-        if isinstance(row.get("rating"), list)
-        for r in row["rating"]
-        if isinstance(r, int | float) and math.isfinite(r)
+        for r in [*(row.get("rating") or []), row.get("score")]
+        if isinstance(r, int | float) and not isinstance(r, bool) and math.isfinite(r)
     ]
     return max(values, default=None)
 

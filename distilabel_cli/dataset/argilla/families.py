@@ -4,9 +4,11 @@ A family is found from the columns, so datasets loaded without a task sidecar wo
 - `instructions` (self-instruct, evol): one record per instruction, rated by the reviewer;
 - `generations` + `rating` (UltraFeedback, JudgeLM, QualityScorer, ...): the judge's ratings
   (and rationales: one per generation, or one per row as JudgeLM) become suggestions;
+- `critique` + `score` (UltraCM, Prometheus absolute): the judge's score and critique of the
+  row's one response (`generations[0]`, or a text column such as `generation`) are suggestions;
 - `generations` alone (text generation): rating questions without suggestions.
-The rating scale comes from the task (a `rating_scale` class attribute, or `RATING_SCALES`),
-else from the data (ratings above 5 mean 1-10).
+The rating scale comes from the task (a `rating_scale` attribute, or `RATING_SCALES`), else
+from the data (ratings or scores above 5 mean 1-10).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from datasets import Features
 
 from distilabel_cli.errors import DistilError
 
-Kind = Literal["rated", "generation", "instructions"]
+Kind = Literal["rated", "critique", "generation", "instructions"]
 Rationale = Literal["per_generation", "single"] | None
 
 #: Rating scales of known judges, by task class name (Argilla allows 0-10).
@@ -41,11 +43,13 @@ class TaskFamily:
     inputs: tuple[str, ...]
     scale: tuple[int, int]
     rationale: Rationale = None
+    #: Critique family: the column holding the one response (`generations` or a text column).
+    response: str | None = None
 
     @property
     def labelled(self) -> bool:
-        """True when an AI judge's ratings exist (they become suggestions)."""
-        return self.kind == "rated"
+        """True when an AI judge's ratings or scores exist (they become suggestions)."""
+        return self.kind in ("rated", "critique")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -53,12 +57,19 @@ class TaskFamily:
             "inputs": list(self.inputs),
             "scale": list(self.scale),
             "rationale": self.rationale,
+            "response": self.response,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TaskFamily:
         scale = tuple(data["scale"])
-        return cls(data["kind"], tuple(data["inputs"]), (scale[0], scale[1]), data["rationale"])
+        return cls(
+            data["kind"],
+            tuple(data["inputs"]),
+            (scale[0], scale[1]),
+            data["rationale"],
+            data.get("response"),
+        )
 
 
 def _is_list(feature: Any) -> bool:
@@ -70,8 +81,11 @@ def detect_family(
 ) -> TaskFamily:
     """The family of a dataset with these columns; `max_rating` is its highest rating."""
     columns = set(features)
+    response: str | None = None
     if "instructions" in columns:
         kind: Kind = "instructions"
+    elif {"critique", "score"} <= columns:
+        kind, response = "critique", _response_column(columns, task)
     elif "generations" in columns:
         kind = "rated" if "rating" in columns else "generation"
     else:
@@ -80,7 +94,7 @@ def detect_family(
             f"(columns: {', '.join(sorted(columns)) or 'none'})"
         )
     names = getattr(task, "input_args_names", None) or ("input",)
-    inputs = tuple(c for c in names if c not in OUTPUT_INPUTS and c in columns)
+    inputs = tuple(c for c in names if c not in (*OUTPUT_INPUTS, response) and c in columns)
     if not inputs and "input" in columns:  # e.g. a complexity scorer reads only generations
         inputs = ("input",)
     if not inputs:
@@ -88,14 +102,30 @@ def detect_family(
     rationale: Rationale = None
     if kind == "rated" and "rationale" in columns:
         rationale = "per_generation" if _is_list(features["rationale"]) else "single"
-    return TaskFamily(kind, inputs, rating_scale(task, kind, max_rating), rationale)
+    return TaskFamily(kind, inputs, rating_scale(task, kind, max_rating), rationale, response)
+
+
+def _response_column(columns: set[str], task: Any) -> str:
+    """The column a critique judge read its one response from (its `input_mapping` first)."""
+    mapped = (getattr(task, "input_mapping", None) or {}).get("generations")
+    for column in (mapped, *OUTPUT_INPUTS):
+        if column and column in columns:
+            return column
+    raise DistilError(
+        "nothing to review: a critique dataset needs its response in `generations`"
+        + (f" or `{mapped}`" if mapped else " or `generation`")
+    )
 
 
 def rating_scale(task: Any, kind: Kind, max_rating: float | None) -> tuple[int, int]:
-    """The task's scale, a known judge's, or one that fits the data."""
+    """The task's scale, a known judge's, or one that fits the data (`max_rating`)."""
     scale = getattr(task, "rating_scale", None) or RATING_SCALES.get(type(task).__name__)
     if scale is None:
-        wide = kind == "rated" and max_rating is not None and max_rating > DEFAULT_SCALE[1]
+        wide = (
+            kind in ("rated", "critique")
+            and max_rating is not None
+            and max_rating > DEFAULT_SCALE[1]
+        )
         scale = WIDE_SCALE if wide else DEFAULT_SCALE
     low, high = int(scale[0]), int(scale[1])
     if not 0 <= low < high <= 10:

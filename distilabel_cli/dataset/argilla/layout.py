@@ -76,6 +76,8 @@ def text_fields(family: TaskFamily, n: int) -> dict[str, str]:
     fields = {field_name(c): c.replace("_", " ").capitalize() for c in family.inputs}
     if family.kind == "instructions":
         fields["instruction"] = "Instruction"
+    elif family.kind == "critique":
+        fields[generation_field(1)] = "Response"
     else:
         fields.update({generation_field(i): f"Generation {i}" for i in range(1, n + 1)})
     return fields
@@ -105,7 +107,12 @@ def choose_described(fields: dict[str, str], dataset_columns: list[str] | None) 
 
 
 def questions(family: TaskFamily, n: int, agent: str | None) -> list[Question]:
-    """A rating question per generation (or instruction) and text questions for reasons."""
+    """A rating question per generation (or instruction, or the critiqued response) and text
+    questions for reasons (or the critique)."""
+    if family.kind == "critique":
+        from distilabel_cli.dataset.argilla.critique import critique_questions
+
+        return critique_questions(family, agent)
     low, high = family.scale
     values = tuple(range(low, high + 1))
     scale = f"{low} (worst) to {high} (best)."
@@ -150,7 +157,9 @@ def metadata_properties(
         ]
     if "labelling_model" in columns:
         props.append(MetadataProperty("labelling-model", "Labelling model", "terms"))
-    if family.labelled:
+    if family.kind == "critique":
+        props.append(MetadataProperty("ai-score", "AI score", "float"))
+    elif family.labelled:
         props += [
             MetadataProperty(f"{generation_field(i)}-ai-rating", f"AI rating {i}", "float")
             for i in range(1, n + 1)
@@ -169,38 +178,3 @@ def metric_properties(fields: dict[str, str], metrics: Any) -> list[MetadataProp
         for f, title in fields.items()
         for m in chosen
     ]
-
-
-def guidelines(family: TaskFamily, task: Any, agent: str | None) -> str:
-    """What the reviewer is asked to do, in markdown."""
-    low, high = family.scale
-    if family.kind == "instructions":
-        return (
-            "Rate each generated instruction from "
-            f"{low} (useless) to {high} (clear, useful, answerable). Rewrite it if a small "
-            "edit makes it good; discard the record if it should be dropped."
-        )
-    lines = [f"Rate each generation of the input from {low} (worst) to {high} (best)."]
-    rubric = _rubric(task)
-    if rubric:
-        lines.append(rubric)
-    if agent:
-        lines.append(
-            f"The ratings and rationales filled in are suggestions from the AI judge `{agent}`: "
-            "check them, change what you disagree with, then submit."
-        )
-    lines.append("Filter by `rating-distance` to review close calls first.")
-    return "\n\n".join(lines)
-
-
-def _rubric(task: Any) -> str:
-    aspect = getattr(task, "aspect", None)
-    if aspect is None:
-        return ""
-    from distilabel_cli.tasks.ultrafeedback_rubrics import RUBRICS
-
-    rubric = RUBRICS.get(aspect)
-    if rubric is None:
-        return ""
-    scores = "\n".join(f"{i}. {text}" for i, text in enumerate(rubric.scores, start=1))
-    return f"**{rubric.title}**: {rubric.description}\n\n{scores}"

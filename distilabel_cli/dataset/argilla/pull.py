@@ -10,6 +10,7 @@ from datasets import Dataset, Features, List, Value
 
 from distilabel_cli import __version__
 from distilabel_cli.dataset.argilla import reviews as rv
+from distilabel_cli.dataset.argilla.critique import critique_rows
 from distilabel_cli.dataset.argilla.families import TaskFamily
 from distilabel_cli.dataset.argilla.instructions import instruction_rows
 from distilabel_cli.dataset.argilla.records import ROW_KEY
@@ -41,8 +42,10 @@ def pull_from_argilla(
 
     Rated datasets keep the judge's values in `ai_rating`/`ai_rationale`; `rating` and
     `rationale` hold the reviewers' (mean rating when several submitted) on reviewed rows.
-    Generation-only datasets gain `rating`/`rationale` (None where unreviewed). `reviewed`
-    says which rows have a submitted response; `discarded` which a reviewer discarded.
+    Critique datasets likewise keep `ai_score`/`ai_critique` and hold the reviewers' values
+    in `score`/`critique`. Generation-only datasets gain `rating`/`rationale` (None where
+    unreviewed). `reviewed` says which rows have a submitted response; `discarded` which a
+    reviewer discarded.
     """
     from distilabel_cli.dataset.argilla import sdk
 
@@ -60,6 +63,8 @@ def pull_from_argilla(
     usable = [r for r in records if isinstance(r[1].get(ROW_KEY), str)]
     if family.kind == "instructions":
         rows, features = instruction_rows(usable, features)
+    elif family.kind == "critique":
+        rows, features = critique_rows(usable, features)
     else:
         rows, features = _generation_rows(usable, family, features)
     task = task_from_sidecar(info["task"]) if info.get("task") else None

@@ -39,12 +39,13 @@ def as_text(value: Any) -> str:
 
 def row_key(row: dict[str, Any], family: TaskFamily, index: int) -> str:
     """Stable record id: a digest of what the reviewer sees, plus the row index."""
-    shown = [row.get(c) for c in (*family.inputs, "generations", "instructions")]
+    response = (family.response,) if family.response not in (None, "generations") else ()
+    shown = [row.get(c) for c in (*family.inputs, "generations", "instructions", *response)]
     digest = hashlib.sha256(json.dumps(shown, default=str).encode()).hexdigest()[:16]
     return f"{digest}-{index}"
 
 
-def _number(value: Any) -> float | None:
+def number(value: Any) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         return float(value)
     return None
@@ -56,7 +57,7 @@ def rating_distance(ratings: list[float | None]) -> float | None:
     return valid[0] - valid[1] if len(valid) >= 2 else None
 
 
-def _suggested_rating(value: float | None, scale: tuple[int, int]) -> int | None:
+def suggested_rating(value: float | None, scale: tuple[int, int]) -> int | None:
     if value is None:
         return None
     return min(max(round(value), scale[0]), scale[1])
@@ -72,6 +73,10 @@ def build_records(
             from distilabel_cli.dataset.argilla.instructions import instruction_records
 
             records += instruction_records(row, family, row_key(row, family, index))
+        elif family.kind == "critique":
+            from distilabel_cli.dataset.argilla.critique import critique_record
+
+            records.append(critique_record(row, family, row_key(row, family, index)))
         else:
             records.append(_generation_record(row, family, n, columns, index))
     return records
@@ -110,13 +115,13 @@ def _generation_record(
 def _add_ai_labels(record: RecordData, row: dict[str, Any], family: TaskFamily, n: int) -> None:
     """The judge's ratings and rationales as suggestions; ratings and their gap as metadata."""
     raw = row.get("rating")
-    ratings = [_number(r) for r in raw] if isinstance(raw, list) else []
+    ratings = [number(r) for r in raw] if isinstance(raw, list) else []
     ratings = (ratings + [None] * n)[:n]
     record.agent = str(row.get("labelling_model") or DEFAULT_AGENT)
     for i, rating in enumerate(ratings, start=1):
         if rating is not None:
             record.metadata[f"{generation_field(i)}-ai-rating"] = rating
-            record.suggestions[f"rating-{i}"] = _suggested_rating(rating, family.scale)
+            record.suggestions[f"rating-{i}"] = suggested_rating(rating, family.scale)
     record.metadata["rating-distance"] = rating_distance(ratings)
     rationale = row.get("rationale")
     if family.rationale == "single" and isinstance(rationale, str) and rationale.strip():
