@@ -7,6 +7,7 @@ headings instead of writing something new is a failed one.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -114,10 +115,19 @@ def _strings(values: Iterable[Any]) -> tuple[str, ...]:
     return tuple(v for v in values if isinstance(v, str) and v.strip())
 
 
+@lru_cache(maxsize=4096)
+def _bag(text: str) -> tuple[list[str], Counter[str]]:
+    words = text.split()
+    return words, Counter(words)
+
+
 def _similar(a: str, b: str, threshold: float = ECHO_SIMILARITY) -> bool:
-    x, y = a.split(), b.split()
-    if 2 * min(len(x), len(y)) < threshold * (len(x) + len(y)):
+    (x, x_bag), (y, y_bag) = _bag(a), _bag(b)
+    total = len(x) + len(y)
+    if 2 * min(len(x), len(y)) < threshold * total:
         return False  # too different in length to reach the ratio
+    if 2 * sum((x_bag & y_bag).values()) < threshold * total:
+        return False  # too few shared words: the ratio cannot reach the threshold
     return SequenceMatcher(None, x, y, autojunk=False).ratio() >= threshold
 
 
