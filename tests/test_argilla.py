@@ -34,6 +34,17 @@ from distilabel_cli.errors import DistilError
 from distilabel_cli.tasks.ultracm import UltraCMTask
 
 
+def pull_reviewed(server: ArgillaServer, name: str, cwd: Path, summary: str) -> CustomDataset:
+    """`distil pull-argilla` into `cwd/reviewed`: assert its summary line, load the result."""
+    pulled = distil(
+        "pull-argilla", "--name", name, "--workspace", "argilla", "--output", "reviewed",
+        server=server, cwd=cwd,
+    )  # fmt: skip
+    assert pulled.returncode == 0, pulled.stderr
+    assert summary in pulled.stdout
+    return CustomDataset.load_from_disk(cwd / "reviewed")
+
+
 def test_ultrafeedback_push_review_pull_binarize(
     argilla_server: ArgillaServer,
     ultrafeedback: CustomDataset,
@@ -77,13 +88,7 @@ def test_ultrafeedback_push_review_pull_binarize(
     )
     review(argilla_server, "uf", {ids["Say hi."]: {}}, "discarded")
 
-    pulled = distil(
-        "pull-argilla", "--name", "uf", "--workspace", "argilla", "--output", "reviewed",
-        server=argilla_server, cwd=tmp_path,
-    )  # fmt: skip
-    assert pulled.returncode == 0, pulled.stderr
-    assert "pulled 4 rows (2 reviewed, 1 discarded)" in pulled.stdout
-    back = CustomDataset.load_from_disk(tmp_path / "reviewed")
+    back = pull_reviewed(argilla_server, "uf", tmp_path, "pulled 4 rows (2 reviewed, 1 discarded)")
     assert isinstance(back.task, UltraFeedbackTask) and back.task.aspect == "helpfulness"
     rows = {r["input"]: r for r in back.to_list()}
     france = rows["Capital of France?"]
@@ -140,13 +145,7 @@ def test_ultracm_critique_push_review_pull(argilla_server: ArgillaServer, tmp_pa
     review(argilla_server, "cm", {ids["Capital of France?"]: answer}, "submitted")
     review(argilla_server, "cm", {ids["Say hi."]: {}}, "discarded")
 
-    pulled = distil(
-        "pull-argilla", "--name", "cm", "--workspace", "argilla", "--output", "reviewed",
-        server=argilla_server, cwd=tmp_path,
-    )  # fmt: skip
-    assert pulled.returncode == 0, pulled.stderr
-    assert "pulled 3 rows (1 reviewed, 1 discarded)" in pulled.stdout
-    back = CustomDataset.load_from_disk(tmp_path / "reviewed")
+    back = pull_reviewed(argilla_server, "cm", tmp_path, "pulled 3 rows (1 reviewed, 1 discarded)")
     assert isinstance(back.task, UltraCMTask)
     got = {r["input"]: r for r in back.to_list()}
     assert (got["Capital of France?"]["score"], got["Capital of France?"]["ai_score"]) == (1.0, 7.4)
