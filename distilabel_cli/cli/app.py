@@ -10,6 +10,7 @@ from distilabel_cli import __version__
 from distilabel_cli.cli.argilla import pull_argilla, push_argilla
 from distilabel_cli.cli.binarize import binarize
 from distilabel_cli.cli.push_hub import push_hub
+from distilabel_cli.cli.recover import recover
 from distilabel_cli.cli.run import run
 from distilabel_cli.cli.schema import schema
 from distilabel_cli.cli.validate import validate
@@ -29,6 +30,7 @@ app.command()(binarize)
 app.command(name="push-hub")(push_hub)
 app.command(name="push-argilla")(push_argilla)
 app.command(name="pull-argilla")(pull_argilla)
+app.command()(recover)
 
 
 def _print_version(value: bool) -> None:

@@ -13,7 +13,7 @@ from distilabel_cli.cli.errors import user_errors
 from distilabel_cli.cli.options import ConfigArg, Debug
 from distilabel_cli.errors import DistilError
 from distilabel_cli.pipeline.progress import summary_table
-from distilabel_cli.pipeline.run import run_spec
+from distilabel_cli.pipeline.run import RunFailed, run_spec
 from distilabel_cli.spec.loader import load_spec
 
 
@@ -35,6 +35,13 @@ def run(
     resume: Annotated[
         bool, typer.Option("--resume", help="Resume from the checkpoint; fail if there is none.")
     ] = False,
+    retry_unparsed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-unparsed",
+            help="Also ask again for answers an earlier run got but could not parse.",
+        ),
+    ] = False,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
     debug: Debug = False,
 ) -> None:
@@ -51,7 +58,18 @@ def run(
             raise DistilError("--fresh and --resume exclude each other")
         spec, source = load_spec(config, overrides)
         mode = "fresh" if fresh else "require" if resume else "auto"
-        outcome = run_spec(spec, source, progress=progress, dry_run=dry_run, resume=mode)
+        try:
+            outcome = run_spec(
+                spec,
+                source,
+                progress=progress,
+                dry_run=dry_run,
+                resume=mode,
+                retry_unparsed=retry_unparsed,
+            )
+        except RunFailed as failed:
+            console.print(summary_table(failed.outcome.report, str(failed.outcome.output)))
+            raise
         if dry_run:
             rows = outcome.dataset.to_list()
             console.print_json(data=rows[0] if rows else {}, default=str)

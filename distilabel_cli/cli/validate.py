@@ -13,27 +13,39 @@ from distilabel_cli.errors import DistilError
 from distilabel_cli.pipeline.check import check_spec
 from distilabel_cli.spec.loader import load_spec
 
+UNEXPECTED_EXIT = 1
+
 
 def validate(
     configs: Annotated[list[Path], typer.Argument(help="Pipeline specs (YAML).", dir_okay=False)],
     debug: Debug = False,
 ) -> None:
-    """Validate specs (keys, types, env variables, needed columns) without running them."""
-    failed = False
+    """Validate specs (keys, types, env variables, needed columns) without running them.
+
+    Exit 0 when every spec is valid, 2 when one is not; 1 when distil itself failed on one
+    (a bug: the message says so, `--debug` shows the traceback).
+    """
+    exit_code = 0
     for config in configs:
         try:
             spec, source = load_spec(config)
             notes = check_spec(spec, source, input_must_exist=False)
         except DistilError as exc:
-            failed = True
-            details = exc.details or [exc.message]
-            for line in details:
+            exit_code = max(exit_code, exc.exit_code)
+            for line in exc.details or [exc.message]:
                 print_error(line)
             if debug:
                 raise
             continue
+        except Exception as exc:  # noqa: BLE001 - one spec must not hide the others' results
+            if debug:
+                raise
+            exit_code = max(exit_code, UNEXPECTED_EXIT)
+            print_error(f"{config}: unexpected {type(exc).__name__}: {exc}")
+            print_error("  run again with --debug for the traceback")
+            continue
         stages = [s for s in ("generator", "labeller") if getattr(spec, s) is not None]
         note = f"; {'; '.join(notes)}" if notes else ""
         typer.echo(f"{config}: ok ({spec.name}: {' + '.join(stages)}){note}")
-    if failed:
-        raise typer.Exit(2)
+    if exit_code:
+        raise typer.Exit(exit_code)

@@ -1,7 +1,12 @@
 """Append-only, crash-safe checkpoints of finished rows.
 
-A checkpoint is a folder with `meta.json` (the pipeline's fingerprint) and `rows.jsonl`,
-one line per finished stage of a row: `{"i": index, "h": input hash, "s": stage, "c": columns}`.
+A checkpoint is a folder with a `.distil-checkpoint` marker (only distil writes it: a folder
+without it is never deleted), `meta.json` (the pipeline's fingerprint, the added columns'
+features and the task), `inputs.parquet` (the input rows, so the folder opens as a dataset)
+and `rows.jsonl`, one line per finished stage of a row:
+`{"i": index, "h": input hash, "s": stage, "c": columns}`. A stage saved again (failed items
+retried) is a new line that replaces the earlier one; a new generation line also drops the
+row's earlier labels, which were made from the old generations.
 Each line is handed to the OS as its row finishes (a `kill -9` loses only requests in flight);
 `save_frequency` rows between fsyncs bound what a machine crash can lose. The cost of a
 save never grows with the rows already saved.
@@ -22,9 +27,14 @@ from typing import Any, Literal
 import orjson
 
 from distilabel_cli.errors import DistilError
+from distilabel_cli.redact import redact
 
 META_FILE = "meta.json"
 ROWS_FILE = "rows.jsonl"
+INPUTS_FILE = "inputs.parquet"
+#: Written first into every checkpoint folder distil creates; nothing else is ever deleted.
+MARKER_FILE = ".distil-checkpoint"
+LOCK_FILE = ".lock"
 GENERATED, LABELLED = "g", "l"
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
@@ -46,6 +56,8 @@ class DatasetCheckpoint:
     strategy: Literal["disk", "hf-hub"] = "disk"
     extra_kwargs: dict[str, Any] = field(default_factory=dict)
     resume: ResumeMode = "auto"
+    #: Made by `distil run`: messages name CLI options rather than Python arguments.
+    from_cli: bool = field(default=False, repr=False)
 
     @property
     def folder(self) -> Path:
@@ -60,44 +72,129 @@ def row_hash(row: dict[str, Any]) -> str:
 
 @dataclass
 class SavedRows:
-    """What a checkpoint holds: the fingerprint and each row's saved columns per stage."""
+    """What a checkpoint holds: the meta data and each row's saved columns per stage."""
 
     meta: dict[str, Any]
-    columns: dict[int, dict[str, Any]] = field(default_factory=dict)
-    stages: dict[int, set[str]] = field(default_factory=dict)
+    stage_columns: dict[int, dict[str, dict[str, Any]]] = field(default_factory=dict)
     hashes: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> dict[int, dict[str, Any]]:
+        """Each row's columns: its generation stage, then its labelling stage."""
+        return {i: _merged(stages) for i, stages in self.stage_columns.items()}
+
+    @property
+    def stages(self) -> dict[int, set[str]]:
+        return {i: set(stages) for i, stages in self.stage_columns.items()}
+
+
+def _merged(stages: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for stage in (GENERATED, LABELLED):
+        merged.update(stages.get(stage, {}))
+    return merged
+
+
+def is_checkpoint(folder: Path) -> bool:
+    """A folder distil made as a checkpoint (its marker; or an older distil's `meta.json`)."""
+    if (folder / MARKER_FILE).is_file():
+        return True
+    return _legacy_meta(folder)
+
+
+def _legacy_meta(folder: Path) -> bool:
+    """`meta.json` written by a distil release before the marker existed."""
+    try:
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    fingerprint = meta.get("fingerprint") if isinstance(meta, dict) else None
+    return isinstance(fingerprint, dict) and "num_generations" in fingerprint
+
+
+def check_checkpoint_folder(folder: Path) -> None:
+    """Refuse a checkpoint path that is a file or a folder distil did not make."""
+    if folder.is_file():
+        raise DistilError(f"checkpoint path {folder} is a file, not a checkpoint folder")
+    if folder.is_dir() and any(folder.iterdir()) and not is_checkpoint(folder):
+        raise DistilError(
+            f"checkpoint path {folder} exists and is not a distil checkpoint (no "
+            f"{MARKER_FILE} marker); distil never deletes it: choose another checkpoint.path"
+        )
 
 
 def read_checkpoint(folder: Path) -> SavedRows | None:
-    """Read a checkpoint folder; None when there is none. A torn last line is ignored."""
+    """Read a checkpoint folder; None when there is none. A torn last line is ignored;
+    any other unreadable line or meta file is a `DistilError` naming the file and line."""
     meta_path = folder / META_FILE
     if not meta_path.is_file():
         return None
-    saved = SavedRows(meta=json.loads(meta_path.read_text(encoding="utf-8")))
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if not isinstance(meta, dict):
+            raise ValueError("not a JSON object")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DistilError(f"{meta_path}: corrupt checkpoint meta file ({exc})") from None
+    saved = SavedRows(meta=meta)
     rows_path = folder / ROWS_FILE
     if rows_path.is_file():
-        with rows_path.open(encoding="utf-8") as handle:
-            for line in handle:
-                if not line.endswith("\n"):
+        with rows_path.open("rb") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.endswith(b"\n"):
                     break  # torn by a crash mid-write
-                record = orjson.loads(line)
-                index = record["i"]
-                saved.columns.setdefault(index, {}).update(record["c"])
-                saved.stages.setdefault(index, set()).add(record["s"])
-                saved.hashes[index] = record["h"]
+                _read_line(saved, line, rows_path, number)
     return saved
 
 
+def _read_line(saved: SavedRows, line: bytes, path: Path, number: int) -> None:
+    try:
+        record = orjson.loads(line)
+        index, stage, columns = record["i"], record["s"], record["c"]
+        if not isinstance(index, int) or stage not in (GENERATED, LABELLED):
+            raise ValueError("not a checkpoint line")
+        if not isinstance(columns, dict):
+            raise ValueError("columns are not an object")
+    except (orjson.JSONDecodeError, ValueError, KeyError, TypeError) as exc:
+        reason = "not valid JSON" if isinstance(exc, orjson.JSONDecodeError) else str(exc)
+        raise DistilError(
+            f"{path}:{number}: corrupt checkpoint line ({reason}); remove that line to "
+            "resume without it (its row is generated again)"
+        ) from None
+    stages = saved.stage_columns.setdefault(index, {})
+    if stage == GENERATED:
+        stages.pop(LABELLED, None)  # labels were made from the generations this line replaces
+    stages[stage] = columns
+    saved.hashes[index] = record["h"]
+
+
 def start_checkpoint(folder: Path, meta: dict[str, Any]) -> None:
-    """Create an empty checkpoint with its fingerprint, replacing any old one."""
-    if folder.exists():
-        if folder.is_file() or (any(folder.iterdir()) and not (folder / META_FILE).is_file()):
-            raise DistilError(f"checkpoint path {folder} exists and is not a distil checkpoint")
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    """Make an empty checkpoint with its meta data, clearing an older distil checkpoint
+    (never a folder distil did not make; the lock file is kept)."""
+    check_checkpoint_folder(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / MARKER_FILE).touch()
+    for entry in folder.iterdir():
+        if entry.name in (MARKER_FILE, LOCK_FILE):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    write_meta(folder, meta)
+
+
+def write_meta(folder: Path, meta: dict[str, Any]) -> None:
+    """Replace `meta.json` atomically."""
     tmp = folder / f".{META_FILE}.tmp"
     tmp.write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
     tmp.replace(folder / META_FILE)
+
+
+def redact_line(line: bytes) -> bytes:
+    """A JSON line with any registered secret masked (a server may echo one back)."""
+    text = line.decode()
+    cleaned = redact(text)
+    return line if cleaned is text else cleaned.encode()
 
 
 class CheckpointWriter:
@@ -133,7 +230,7 @@ class CheckpointWriter:
         if self._error is not None:
             raise DistilError(f"cannot write the checkpoint: {self._error}")
         record = {"i": index, "h": digest, "s": stage, "c": columns}
-        line = orjson.dumps(record, option=_OPTIONS, default=str) + b"\n"
+        line = redact_line(orjson.dumps(record, option=_OPTIONS, default=str)) + b"\n"
         with self._lock:
             if self._syncing:
                 self._held.append(line)

@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from distilabel_cli.dataset.checkpoint import META_FILE, ROWS_FILE
+from distilabel_cli.dataset.checkpoint import INPUTS_FILE, MARKER_FILE, META_FILE, ROWS_FILE
 from distilabel_cli.dataset.hub import hub_token
 from distilabel_cli.errors import DistilError
 
@@ -70,8 +70,11 @@ class HubCheckpointSync:
             return Path(path).read_bytes()
 
         rows = b"".join(fetch(self.remote_parts[k]) for k in sorted(self.remote_parts))
+        (self.folder / MARKER_FILE).touch()
         (self.folder / ROWS_FILE).write_bytes(rows)
         (self.folder / META_FILE).write_bytes(fetch(f"{REMOTE_DIR}/{META_FILE}"))
+        if self.api.file_exists(self.repo_id, f"{REMOTE_DIR}/{INPUTS_FILE}", repo_type="dataset"):
+            (self.folder / INPUTS_FILE).write_bytes(fetch(f"{REMOTE_DIR}/{INPUTS_FILE}"))
         self.pushed_bytes = len(rows)
         return True
 
@@ -111,6 +114,9 @@ class HubCheckpointSync:
         if not new and self.pushes:
             return
         operations = [CommitOperationAdd(f"{REMOTE_DIR}/{META_FILE}", str(self.folder / META_FILE))]
+        inputs = self.folder / INPUTS_FILE
+        if not self.pushes and inputs.is_file():  # once a run: the rows it was made from
+            operations.append(CommitOperationAdd(f"{REMOTE_DIR}/{INPUTS_FILE}", str(inputs)))
         if new:
             name = f"{REMOTE_DIR}/rows-{self.next_part:05d}.jsonl"
             operations.append(CommitOperationAdd(name, new))

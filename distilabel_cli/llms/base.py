@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from distilabel_cli.llms.limits import AdaptiveLimiter, RateLimits
-from distilabel_cli.llms.retry import call_with_retries
+from distilabel_cli.llms.retry import DEFAULT_MAX_RETRIES, call_with_retries
 from distilabel_cli.tasks.base import Task
 from distilabel_cli.tasks.prompt import FormattedPrompt, PromptFormat
 
@@ -35,20 +35,26 @@ class Usage:
     input_tokens: int = 0
     output_tokens: int = 0
     first_error: str | None = None
+    last_error: str | None = None
     #: Attempts made again after a 429, 5xx, timeout or lost connection.
     retries: int = 0
     #: 429 answers among all attempts.
     rate_limited: int = 0
     #: The lowest in-flight limit the adaptive concurrency went down to (None: never).
     lowest_concurrency: int | None = None
+    #: Failed requests since the last success (the circuit breaker reads it).
+    consecutive_failures: int = 0
 
     def record_success(self, input_tokens: int = 0, output_tokens: int = 0) -> None:
         self.ok_requests += 1
+        self.consecutive_failures = 0
         self.input_tokens += input_tokens
         self.output_tokens += output_tokens
 
     def record_failure(self, error: str) -> None:
         self.failed_requests += 1
+        self.consecutive_failures += 1
+        self.last_error = error
         if self.first_error is None:
             self.first_error = error
 
@@ -92,7 +98,7 @@ class LLM(ABC):
     seed: int | None = None
     concurrency: int = 1
     prompt_format: PromptFormat | None = None
-    max_retries: int = 3
+    max_retries: int = DEFAULT_MAX_RETRIES
     timeout: float = 120.0
     requests_per_minute: float | None = None
     tokens_per_minute: float | None = None

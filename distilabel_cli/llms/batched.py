@@ -59,12 +59,21 @@ class BatchedLLM(LLM):
     )
     _executor: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
 
+    _batch_size_given: bool = field(default=False, init=False, repr=False)
+
     def __post_init__(self) -> None:
+        self._batch_size_given = self.batch_size is not None
         if self.batch_size is None:
             self.batch_size = DEFAULT_BATCH_SIZE
         if self.batch_size < 1:
             raise DistilError(f"llm.batch_size must be at least 1, got {self.batch_size}")
         self.concurrency = max(self.concurrency, self.batch_size)
+
+    def apply_run_batch_size(self, size: int) -> None:
+        """Use the run's batch size (`Pipeline.generate(batch_size=)`) unless one was given."""
+        if not self._batch_size_given and size >= 1:
+            self.batch_size = size
+            self.concurrency = max(self.concurrency, size)
 
     @property
     def batch_sizes(self) -> list[int]:

@@ -10,6 +10,7 @@ from distilabel_cli.llms.openai import OpenAILLM
 from distilabel_cli.pipeline.build_backends import BACKEND_SPECS, build_backend, with_batch_size
 from distilabel_cli.pipeline.build_pool import build_pool, build_process_llm
 from distilabel_cli.pipeline.pipeline import Pipeline
+from distilabel_cli.redact import register_llm_secrets, register_spec_secrets
 from distilabel_cli.spec.models import LlamaCppSpec, LLMSpec, PipelineSpec, StageSpec, TaskSpec
 from distilabel_cli.spec.tasks import CustomTaskSpec
 from distilabel_cli.tasks import TASK_TYPES, Task
@@ -46,8 +47,16 @@ def resolve_template(path: str, spec_dir: Path | None) -> Path:
 def build_llm(spec: LLMSpec, task: Task, label: str = "llm") -> LLM:
     """The LLM object an llm spec describes; makes no network call and loads no model.
 
-    With `gpus`, a ProcessLLM that builds it in a child process pinned to those GPUs.
+    With `gpus`, a ProcessLLM that builds it in a child process pinned to those GPUs. Its
+    secrets (the spec's, and keys read from the environment) are registered for redaction.
     """
+    register_spec_secrets(spec)
+    llm = _construct_llm(spec, task, label)
+    register_llm_secrets(llm)
+    return llm
+
+
+def _construct_llm(spec: LLMSpec, task: Task, label: str) -> LLM:
     if spec.gpus is not None:
         return build_process_llm(spec, task, label)
     sampling = {name: getattr(spec, name) for name in _SAMPLING}
@@ -90,9 +99,14 @@ def build_stage(
 def build_pipeline(spec: PipelineSpec, spec_dir: Path | None = None) -> Pipeline:
     """The Pipeline of a spec (LLMs constructed, models not yet loaded).
 
-    `spec_dir` is the spec file's folder, where custom templates are looked up first.
+    `spec_dir` is the spec file's folder, where custom templates are looked up first. The
+    spec's and the LLMs' secrets are registered, so that `redact()` masks them everywhere.
     """
+    register_spec_secrets(spec)
     spec = with_batch_size(spec)
     generator = build_stage(spec.generator, "generator", spec.run.seed, spec_dir)
     labeller = build_stage(spec.labeller, "labeller", spec.run.seed, spec_dir)
+    for llm in (generator, labeller):
+        if llm is not None:
+            register_llm_secrets(llm)
     return Pipeline(generator=generator, labeller=labeller)

@@ -6,6 +6,7 @@ from typing import Any
 
 from distilabel_cli.errors import DistilError
 from distilabel_cli.llms.base import LLM
+from distilabel_cli.redact import register_llm_secrets, register_spec_secrets
 from distilabel_cli.spec.models import (
     InferenceEndpointsSpec,
     PipelineSpec,
@@ -25,7 +26,20 @@ def build_backend(
     sampling: dict[str, Any],
     label: str = "llm",
 ) -> LLM:
-    """The LLM of one of these specs; imports no backend package, loads no model."""
+    """The LLM of one of these specs; imports no backend package, loads no model. Its
+    token (from the spec or the environment) is registered for redaction."""
+    register_spec_secrets(spec)
+    llm = _construct_backend(spec, task, sampling, label)
+    register_llm_secrets(llm)
+    return llm
+
+
+def _construct_backend(
+    spec: InferenceEndpointsSpec | VLLMSpec | TransformersSpec,
+    task: Task,
+    sampling: dict[str, Any],
+    label: str,
+) -> LLM:
     options = spec.model_dump(exclude=set(sampling) | {"type", "gpus", "pricing"})
     try:
         if isinstance(spec, InferenceEndpointsSpec):

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from distilabel_cli.dataset.inputs import input_columns
 from distilabel_cli.errors import DistilError, SpecError
 from distilabel_cli.pipeline.build import build_task
-from distilabel_cli.pipeline.pipeline import missing_columns
+from distilabel_cli.pipeline.pipeline import GENERATION_COLUMNS, missing_columns
 from distilabel_cli.spec.loader import SpecSource
 from distilabel_cli.spec.models import PipelineSpec
 from distilabel_cli.tasks import Task
@@ -72,7 +72,35 @@ def spec_tasks(spec: PipelineSpec, source: SpecSource) -> dict[str, Task]:
         raise spec_error(
             source, ("generator", "task", "type"), f"{judge} is a judge: use it as the labeller"
         )
+    _check_labeller_task(spec, source, tasks)
     return tasks
+
+
+def _check_labeller_task(spec: PipelineSpec, source: SpecSource, tasks: dict[str, Task]) -> None:
+    """A generating task as the labeller would overwrite the generator's columns: refused."""
+    labeller = tasks.get("labeller")
+    if labeller is None:
+        return
+    task_type = spec.labeller.task.type  # type: ignore[union-attr]
+    if task_type != "custom" and not labeller.is_labeller:
+        raise spec_error(
+            source,
+            ("labeller", "task", "type"),
+            f"{task_type} is a generator task, not a judge: use it as the generator "
+            "(labellers: ultrafeedback, judgelm, ultrajudge, quality-scorer, "
+            "complexity-scorer, ultracm, prometheus, custom)",
+        )
+    generator = tasks.get("generator")
+    if task_type != "custom" or generator is None:
+        return
+    taken = {*GENERATION_COLUMNS, *generator.output_args_names}
+    clashes = [name for name in labeller.output_args_names if name in taken]
+    if clashes:
+        raise spec_error(
+            source,
+            ("labeller", "task", "outputs"),
+            f"output {clashes[0]!r} would overwrite the generator's column of that name: rename it",
+        )
 
 
 def _check_generation_count(spec: PipelineSpec, source: SpecSource, tasks: dict[str, Task]) -> None:

@@ -2,7 +2,8 @@
 
 Each LLM bounds its own requests in flight; a row's labelling starts as soon as its
 generations are done; results keep input order; a failed request leaves None in place and
-its error in the row's `distil_metadata`.
+its error in the row's `distil_metadata`, and is requested again by the next run
+(`row_plan.py`).
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from distilabel_cli.errors import RunAborted
+from distilabel_cli.errors import DistilError, RunAborted
 from distilabel_cli.llms.base import LLM, Completion, FatalLLMError, StructuredOutputUnsupported
+from distilabel_cli.pipeline.row_plan import RowPlan, plan_row
+from distilabel_cli.redact import redact
 
-#: After this many requests to one LLM all failed, the run stops instead of going on.
+#: After this many failed requests in a row (no success in between), one LLM stops the run.
 CIRCUIT_BREAKER_REQUESTS = 10
 #: The last column: why an item is None (`generation_errors`, `labelling_error`).
 METADATA_COLUMN = "distil_metadata"
@@ -25,12 +28,16 @@ RowCallback = Callable[[int, dict[str, Any]], None]
 
 @dataclass
 class ParseCounts:
-    """How many generated items / labels could be read."""
+    """How many generated items / labels this run read, could not get, or could not send."""
 
     generations_ok: int = 0
     generations_failed: int = 0
+    generations_skipped: int = 0
+    generations_retried: int = 0
     labels_ok: int = 0
     labels_failed: int = 0
+    labels_skipped: int = 0
+    labels_retried: int = 0
 
 
 @dataclass
@@ -51,6 +58,8 @@ class Engine:
     num_generations: int = 1
     hooks: EngineHooks = field(default_factory=EngineHooks)
     counts: ParseCounts = field(default_factory=ParseCounts)
+    #: Also ask again for answers an earlier run got but could not parse.
+    retry_unparsed: bool = False
 
     def max_rows_in_flight(self) -> int:
         """Enough rows to keep every LLM busy, few enough to bound memory."""
@@ -60,10 +69,10 @@ class Engine:
     async def run(
         self, rows: list[dict[str, Any]], prefilled: dict[int, dict[str, Any]] | None = None
     ) -> list[dict[str, Any] | None]:
-        """Process every row; raises `RunAborted` (with `.partial`) on a fatal LLM error.
+        """Process every row; raises `RunAborted` (with `.partial`) when the run cannot go on.
 
-        `prefilled` holds columns saved by an earlier run: stages found there are not
-        requested again (a row with generations but no labels is only labelled).
+        `prefilled` holds columns saved by an earlier run: only what they lack is requested
+        (a row with generations but no labels is only labelled; failed items are retried).
         """
         for llm in (self.generator, self.labeller):
             if llm is not None:
@@ -71,29 +80,30 @@ class Engine:
         prefilled = prefilled or {}
         results: list[dict[str, Any] | None] = [None] * len(rows)
         todo = []
-        for index in range(len(rows)):
-            saved = prefilled.get(index)
-            if saved is not None and not self.stages_to_run(saved):
+        for index, row in enumerate(rows):
+            saved = prefilled.get(index, {})
+            plan = self.plan(row, saved)
+            if index in prefilled and plan.done:
                 results[index] = saved
             else:
-                todo.append(index)
+                todo.append((index, plan))
         window = asyncio.Semaphore(self.max_rows_in_flight())
 
-        async def process(index: int) -> None:
+        async def process(index: int, plan: RowPlan) -> None:
             try:
                 results[index] = await self._process_row(
-                    index, rows[index], prefilled.get(index, {})
+                    index, rows[index], prefilled.get(index, {}), plan
                 )
             finally:
                 window.release()
 
         try:
             async with asyncio.TaskGroup() as group:
-                for index in todo:
+                for index, plan in todo:
                     await window.acquire()
-                    group.create_task(process(index))
-        except* FatalLLMError as failures:
-            error = RunAborted(str(failures.exceptions[0]))
+                    group.create_task(process(index, plan))
+        except BaseExceptionGroup as failures:
+            error = aborted(failures)
             error.partial = results
             raise error from None
         finally:
@@ -102,36 +112,39 @@ class Engine:
                     await llm.aclose()
         return results
 
+    def plan(self, row: dict[str, Any], saved: dict[str, Any]) -> RowPlan:
+        """What `row` still needs after the columns `saved` for it."""
+        return plan_row(
+            row,
+            saved,
+            self.generator.task if self.generator else None,
+            self.labeller.task if self.labeller else None,
+            self.num_generations,
+            self.retry_unparsed,
+        )
+
     def generation_prompt(self, row: dict[str, Any]) -> Any:
         """The generator's formatted prompt for a row (None for a row it cannot send)."""
         assert self.generator is not None
         llm = self.generator
         task = llm.task
         row = task.task_row(row)
-        if task.row_problem(row) is not None:
+        if task.check_row(row) is not None:
             return None
         return task.generate_prompt(row).format_as(llm.effective_prompt_format)
 
-    def stages_to_run(self, saved: dict[str, Any]) -> list[str]:
-        """The stages a row still needs, given the columns already saved for it."""
-        stages = []
-        if self.generator is not None and "generation_model" not in saved:
-            stages.append("generate")
-        if self.labeller is not None and "labelling_model" not in saved:
-            stages.append("label")
-        return stages
-
     async def _process_row(
-        self, index: int, row: dict[str, Any], saved: dict[str, Any]
+        self, index: int, row: dict[str, Any], saved: dict[str, Any], plan: RowPlan
     ) -> dict[str, Any]:
         new: dict[str, Any] = dict(saved)
-        stages = self.stages_to_run(saved)
-        if "generate" in stages:
-            generated = await self._generate(row)
+        if plan.generate:
+            generated = await self._generate(row, saved, plan.generate)
             new.update(generated)
             if self.hooks.on_generated:
                 self.hooks.on_generated(index, generated)
-        if "label" in stages:
+        if plan.label:
+            if plan.retry and "labelling_model" in saved:
+                self.counts.labels_retried += 1
             labelled = await self._label({**row, **new})
             new.update(labelled)
             if self.hooks.on_labelled:
@@ -140,38 +153,41 @@ class Engine:
             self.hooks.on_row_done(index, new)
         return new
 
-    async def _generate(self, row: dict[str, Any]) -> dict[str, Any]:
+    async def _generate(
+        self, row: dict[str, Any], saved: dict[str, Any], items: list[int]
+    ) -> dict[str, Any]:
+        """Request generation `items` of a row and merge them into its saved ones."""
         llm, n = self.generator, self.num_generations
         assert llm is not None
         task = llm.task
         row = task.task_row(row)
-        problem = task.row_problem(row)
+        problem = task.check_row(row)
         prompt = None
         if problem is not None:
-            completions = [Completion(text=None, error=problem)] * n
+            completions = [Completion(text=None, error=problem)] * len(items)
+            self.counts.generations_skipped += len(items)
         else:
             prompt = task.generate_prompt(row).format_as(llm.effective_prompt_format)
-            completions = await llm.agenerate(prompt, n)
+            completions = exactly(llm, await llm.agenerate(prompt, len(items)), len(items))
             _check_circuit(llm)
+            failed = sum(c.text is None for c in completions)
+            self.counts.generations_failed += failed
+            self.counts.generations_ok += len(completions) - failed
+        if "generation_model" in saved:
+            self.counts.generations_retried += len(items)
         parsed = [
             task.parse_output(c.text, row) if c.text is not None else task.empty_output(row)
             for c in completions
         ]
-        for c in completions:
-            if c.text is None:
-                self.counts.generations_failed += 1
-            else:
-                self.counts.generations_ok += 1
-        columns = {
-            "generation_model": [c.model or llm.model_name for c in completions],
-            "generation_prompt": [prompt] * n,
-            "raw_generation_responses": [c.text for c in completions],
-            METADATA_COLUMN: {
-                "generation_errors": [c.error if c.text is None else None for c in completions]
-            },
-        }
-        for name in task.output_args_names:
-            columns[name] = [p.get(name) for p in parsed]
+        columns = _saved_generations(saved, task.output_args_names, n)
+        errors = columns[METADATA_COLUMN]["generation_errors"]
+        for k, completion, outputs in zip(items, completions, parsed, strict=True):
+            columns["generation_model"][k] = completion.model or llm.model_name
+            columns["raw_generation_responses"][k] = completion.text
+            errors[k] = redact(completion.error) if completion.text is None else None
+            for name in task.output_args_names:
+                columns[name][k] = outputs.get(name)
+        columns["generation_prompt"] = [prompt] * n
         return columns
 
     async def _label(self, row: dict[str, Any]) -> dict[str, Any]:
@@ -179,20 +195,22 @@ class Engine:
         assert llm is not None
         task = llm.task
         row = task.task_row(row)
-        problem = task.row_problem(row)
+        problem = task.check_row(row)
         if problem is not None:
             completion = Completion(text=None, error=problem)
             prompt = None
+            self.counts.labels_skipped += 1
         else:
             prompt, completion = await self._ask_judge(llm, row)
         if completion.text is None:
             outputs = task.empty_output(row)
         else:
             outputs = task.parse_output(completion.text, row)
-        ok, failed = task.count_parsed(outputs, row)
-        self.counts.labels_ok += ok
-        self.counts.labels_failed += failed
-        error = completion.error if completion.text is None else None
+        if problem is None:
+            ok, failed = task.count_parsed(outputs, row)
+            self.counts.labels_ok += ok
+            self.counts.labels_failed += failed
+        error = redact(completion.error) if completion.text is None else None
         return {
             "labelling_model": completion.model or llm.model_name,
             "labelling_prompt": prompt,
@@ -207,20 +225,70 @@ class Engine:
         prompt = task.generate_prompt(row, structured=schema is not None)
         formatted = prompt.format_as(llm.effective_prompt_format)
         try:
-            [completion] = await llm.agenerate(formatted, 1, schema)
+            [completion] = exactly(llm, await llm.agenerate(formatted, 1, schema), 1)
         except StructuredOutputUnsupported:
             formatted = task.generate_prompt(row, structured=False).format_as(
                 llm.effective_prompt_format
             )
-            [completion] = await llm.agenerate(formatted, 1, None)
+            [completion] = exactly(llm, await llm.agenerate(formatted, 1, None), 1)
         _check_circuit(llm)
         return formatted, completion
 
 
+def _saved_generations(saved: dict[str, Any], outputs: tuple[str, ...], n: int) -> dict[str, Any]:
+    """Copies of a row's saved generation columns (lists of `n` Nones when none are saved)."""
+
+    def column(values: Any) -> list[Any]:
+        values = list(values or [])
+        return values + [None] * (n - len(values))
+
+    metadata = saved.get(METADATA_COLUMN) or {}
+    names = ("generation_model", "raw_generation_responses", *outputs)
+    columns: dict[str, Any] = {name: column(saved.get(name)) for name in names}
+    columns[METADATA_COLUMN] = {"generation_errors": column(metadata.get("generation_errors"))}
+    return columns
+
+
+def exactly(llm: LLM, completions: list[Completion], count: int) -> list[Completion]:
+    """`count` completions: an answer with fewer choices (`choices: []`) fails the rest."""
+    if len(completions) >= count:
+        return completions[:count]
+    missing = count - len(completions)
+    error = f"{llm.model_name}: the server answered with {len(completions)} of {count} choices"
+    for _ in range(missing):
+        llm.usage.record_failure(error)
+    return [*completions, *(Completion(text=None, error=error) for _ in range(missing))]
+
+
 def _check_circuit(llm: LLM) -> None:
     usage = llm.usage
-    if usage.failed_requests >= CIRCUIT_BREAKER_REQUESTS and usage.ok_requests == 0:
+    if usage.consecutive_failures >= CIRCUIT_BREAKER_REQUESTS:
         raise FatalLLMError(
-            f"the first {usage.failed_requests} requests to {llm.model_name} all failed; "
-            f"first error: {usage.first_error}"
+            f"{usage.consecutive_failures} requests in a row to {llm.model_name} failed; "
+            f"last error: {usage.last_error}"
         )
+
+
+def aborted(failures: BaseExceptionGroup) -> RunAborted:
+    """One clear `RunAborted` for what stopped the rows' tasks (the first cause found)."""
+    for exc in _leaves(failures):
+        if isinstance(exc, KeyboardInterrupt | asyncio.CancelledError):
+            raise exc
+    first = next(iter(_leaves(failures)))
+    if isinstance(first, FatalLLMError):
+        return RunAborted(str(first))
+    if isinstance(first, DistilError):
+        return RunAborted(first.message, details=first.details)
+    if isinstance(first, OSError):
+        where = f"{first.filename}: " if first.filename else ""
+        return RunAborted(f"{where}{first.strerror or first}")
+    error = RunAborted(f"{type(first).__name__}: {first}")
+    error.__cause__ = first  # `--debug` shows where it came from
+    return error
+
+
+def _leaves(group: BaseExceptionGroup) -> list[BaseException]:
+    leaves: list[BaseException] = []
+    for exc in group.exceptions:
+        leaves += _leaves(exc) if isinstance(exc, BaseExceptionGroup) else [exc]
+    return leaves

@@ -16,18 +16,18 @@ from distilabel_cli.dataset.checkpoint import DatasetCheckpoint
 from distilabel_cli.dataset.custom_dataset import CustomDataset
 from distilabel_cli.errors import DistilError, RunAborted, RunInterrupted
 from distilabel_cli.llms.base import LLM
+from distilabel_cli.llms.batched import BatchedLLM
 from distilabel_cli.pipeline.engine import METADATA_COLUMN, Engine, EngineHooks
 from distilabel_cli.pipeline.progress import RunProgress
 from distilabel_cli.pipeline.report import RunReport
 from distilabel_cli.pipeline.resume import CheckpointSession, pipeline_fingerprint
+from distilabel_cli.redact import register_llm_secrets
 from distilabel_cli.tasks.base import Task
 from distilabel_cli.tasks.prompt import CHAT_FORMATS
 
 GENERATION_COLUMNS = ("generation_model", "generation_prompt", "raw_generation_responses")
 LABELLING_COLUMNS = ("labelling_model", "labelling_prompt", "raw_labelling_response")
 MESSAGE = {"role": Value("string"), "content": Value("string")}
-
-RESUME_HINT = "run the same command again to resume"
 
 T = TypeVar("T")
 
@@ -41,6 +41,11 @@ class Pipeline:
         if generator is not None and generator.task.is_labeller:
             raise DistilError(
                 f"{type(generator.task).__name__} is a labelling task, not a generator"
+            )
+        if labeller is not None and not _can_label(labeller.task):
+            raise DistilError(
+                f"{type(labeller.task).__name__} is a generation task, not a labeller: it "
+                "would overwrite the generator's columns"
             )
         self.generator = generator
         self.labeller = labeller
@@ -75,41 +80,53 @@ class Pipeline:
         num_generations: int = 1,
         batch_size: int = 8,
         display_progress_bar: bool = False,
-        checkpoint_strategy: DatasetCheckpoint | None = None,
+        checkpoint_strategy: DatasetCheckpoint | bool | None = None,
         hooks: EngineHooks | None = None,
+        retry_unparsed: bool = False,
     ) -> CustomDataset:
         """Run the pipeline over `dataset` and return it with the new columns.
 
-        With `checkpoint_strategy`, every finished row is saved as it finishes and a matching
-        earlier checkpoint is resumed. Raises `RunAborted` on a fatal LLM error (its
-        `.dataset` holds the finished rows) and `RunInterrupted` on Ctrl-C.
+        With `checkpoint_strategy` (`True`: the default `DatasetCheckpoint()`), every finished
+        row is saved as it finishes and a matching earlier checkpoint is resumed: its failed
+        items are requested again (and, with `retry_unparsed`, the answers it could not
+        parse). `batch_size` is the batch of the offline backends that set none. Raises
+        `RunAborted` when the run cannot go on (its `.dataset` holds the finished rows) and
+        `RunInterrupted` on Ctrl-C.
         """
         if num_generations < 1:
             raise DistilError("num_generations must be at least 1")
+        checkpoint = _checkpoint(checkpoint_strategy)
         self.check_columns(dataset.column_names)
         self.batch_size = batch_size
+        for llm in self._llms():
+            if isinstance(llm, BatchedLLM):
+                llm.apply_run_batch_size(batch_size)
+            register_llm_secrets(llm)
         source = dataset.remove_columns(
             [c for c in self.output_columns() if c in dataset.column_names]
         )
         rows = source.to_list()
-        engine = Engine(self.generator, self.labeller, num_generations)
+        engine = Engine(
+            self.generator, self.labeller, num_generations, retry_unparsed=retry_unparsed
+        )
         report = RunReport.for_llms(
             self.generator, self.labeller, rows=len(rows), num_generations=num_generations
         )
         report.counts = engine.counts
         self.last_report = report
         session = None
-        if checkpoint_strategy is not None:
-            fingerprint = pipeline_fingerprint(self.generator, self.labeller, num_generations)
+        if checkpoint is not None:
             session = CheckpointSession(
-                checkpoint_strategy,
-                fingerprint,
+                checkpoint,
+                self._checkpoint_meta(num_generations),
+                source,
                 rows,
-                lambda c: not engine.stages_to_run(c),
+                engine.plan,
                 generation_prompt=engine.generation_prompt if self.generator else None,
             )
             report.rows_resumed = session.resumed
-            report.checkpoint = str(checkpoint_strategy.folder)
+            report.rows_retried = session.retrying
+            report.checkpoint = str(checkpoint.folder)
         started = time.perf_counter()
         try:
             with self._progress(display_progress_bar, len(rows), session) as progress:
@@ -120,7 +137,7 @@ class Pipeline:
                 )
                 results = run_coroutine(engine.run(rows, session.prefilled if session else None))
         except RunAborted as exc:
-            done = [i for i, r in enumerate(exc.partial) if r is not None]
+            done = [i for i, r in enumerate(exc.partial or []) if r is not None]
             exc.dataset = self._assemble(source.select(done), [exc.partial[i] for i in done])
             report.rows_done = len(done)
             raise
@@ -130,9 +147,8 @@ class Pipeline:
                 if session
                 else "nothing was saved (no checkpoint)"
             )
-            raise RunInterrupted(
-                f"interrupted: {saved}", details=[RESUME_HINT] if session else []
-            ) from None
+            hint = [resume_hint(checkpoint)] if checkpoint is not None else []
+            raise RunInterrupted(f"interrupted: {saved}", details=hint) from None
         finally:
             report.wall_seconds = time.perf_counter() - started
             if session is not None:
@@ -141,6 +157,24 @@ class Pipeline:
         dataset = self._assemble(source, results)
         dataset.run_info = {"distil_version": __version__, "report": report.to_dict()}
         return dataset
+
+    def _llms(self) -> list[LLM]:
+        """The generator and labeller, and the members of pools among them."""
+        llms = [llm for llm in (self.generator, self.labeller) if llm is not None]
+        return [*llms, *(m for llm in llms for m in getattr(llm, "members", None) or [])]
+
+    def _checkpoint_meta(self, num_generations: int) -> dict[str, Any]:
+        """What a checkpoint keeps besides its rows: the fingerprint, column types, tasks."""
+        tasks = {
+            f"{role}_task": llm.task.to_sidecar()
+            for role, llm in (("generator", self.generator), ("labeller", self.labeller))
+            if llm is not None
+        }
+        return {
+            "fingerprint": pipeline_fingerprint(self.generator, self.labeller, num_generations),
+            "features": self.features().to_dict(),
+            **tasks,
+        }
 
     def _progress(
         self, display: bool, rows: int, session: CheckpointSession | None
@@ -195,6 +229,41 @@ class Pipeline:
         for llm in (self.generator, self.labeller):
             if llm is not None:
                 llm.close()
+
+
+def _can_label(task: Task) -> bool:
+    """Judges label; so do custom tasks (they declare their own output columns)."""
+    from distilabel_cli.tasks.custom import CustomTask
+
+    return task.is_labeller or isinstance(task, CustomTask)
+
+
+def _checkpoint(strategy: DatasetCheckpoint | bool | None) -> DatasetCheckpoint | None:
+    """0.6 accepts `checkpoint_strategy=True` for the default checkpoint."""
+    if strategy is True:
+        return DatasetCheckpoint()
+    if strategy is False or strategy is None:
+        return None
+    if not isinstance(strategy, DatasetCheckpoint):
+        raise DistilError(
+            f"checkpoint_strategy must be a DatasetCheckpoint, True or None, "
+            f"not {type(strategy).__name__}"
+        )
+    return strategy
+
+
+def resume_hint(checkpoint: DatasetCheckpoint) -> str:
+    """How to resume after an interrupted or failed run, in the caller's words."""
+    if checkpoint.from_cli:
+        again = (
+            "the command again without --fresh"
+            if checkpoint.resume == "fresh"
+            else ("the same command again")
+        )
+        return f"run {again} to resume"
+    if checkpoint.resume == "fresh":
+        return "call generate again with DatasetCheckpoint(resume='auto') to resume"
+    return "call generate again with the same checkpoint to resume"
 
 
 def missing_columns(

@@ -73,16 +73,26 @@ def summary_table(report: RunReport, output: str | None = None) -> Table:
     table.add_column("what", style="bold")
     table.add_column("value")
     counts = report.counts
-    resumed = f" ({report.rows_resumed} resumed from the checkpoint)" if report.rows_resumed else ""
+    notes = []
+    if report.rows_resumed:
+        notes.append(f"{report.rows_resumed} resumed from the checkpoint")
+    if report.rows_retried:
+        notes.append(f"{report.rows_retried} with failed items retried")
+    resumed = f" ({', '.join(notes)})" if notes else ""
     table.add_row("rows", f"{report.rows_done} / {report.rows}{resumed}")
     if any(r.role == "generator" for r in report.llms):
         table.add_row(
             "generations",
             f"{counts.generations_ok} ok, {counts.generations_failed} failed "
-            f"({report.num_generations} per row)",
+            f"({report.num_generations} per row)"
+            + _extra(counts.generations_retried, counts.generations_skipped),
         )
     if any(r.role == "labeller" for r in report.llms):
-        table.add_row("ratings", f"{counts.labels_ok} parsed, {counts.labels_failed} failed")
+        table.add_row(
+            "ratings",
+            f"{counts.labels_ok} parsed, {counts.labels_failed} failed"
+            + _extra(counts.labels_retried, counts.labels_skipped),
+        )
     for llm in report.llms:
         usage = llm.usage
         line = (
@@ -108,3 +118,11 @@ def summary_table(report: RunReport, output: str | None = None) -> Table:
     if report.checkpoint:
         table.add_row("checkpoint", report.checkpoint)
     return table
+
+
+def _extra(retried: int, skipped: int) -> str:
+    """`; N retried, M not sent (missing input)` where there are any."""
+    parts = [f"{retried} retried"] if retried else []
+    if skipped:
+        parts.append(f"{skipped} not sent (input missing or unusable)")
+    return f"; {', '.join(parts)}" if parts else ""

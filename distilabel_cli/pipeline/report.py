@@ -30,6 +30,8 @@ class RunReport:
     rows: int = 0
     rows_done: int = 0
     rows_resumed: int = 0
+    #: Rows an earlier run left with failed items, requested again by this run.
+    rows_retried: int = 0
     checkpoint: str | None = None
     num_generations: int = 0
     counts: ParseCounts = field(default_factory=ParseCounts)
@@ -60,6 +62,19 @@ class RunReport:
         return sum(costs) if costs else None
 
     @property
+    def requests(self) -> int:
+        return sum(r.usage.requests for r in self.llms)
+
+    @property
+    def failed_requests(self) -> int:
+        return sum(r.usage.failed_requests for r in self.llms)
+
+    @property
+    def failed_fraction(self) -> float:
+        """Share of this run's requests (items) that failed after their retries."""
+        return self.failed_requests / self.requests if self.requests else 0.0
+
+    @property
     def tokens_per_second(self) -> float:
         return self.output_tokens / self.wall_seconds if self.wall_seconds > 0 else 0.0
 
@@ -71,6 +86,7 @@ class RunReport:
             input_tokens=self.input_tokens,
             output_tokens=self.output_tokens,
             tokens_per_second=round(self.tokens_per_second, 2),
+            failed_requests=self.failed_requests,
             cost=_rounded(self.cost),
         )
         return data

@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from datasets import Dataset
 
 from distilabel_cli.dataset.checkpoint import (
     GENERATED,
+    INPUTS_FILE,
     LABELLED,
+    LOCK_FILE,
+    MARKER_FILE,
     CheckpointWriter,
     DatasetCheckpoint,
+    check_checkpoint_folder,
     read_checkpoint,
     row_hash,
     start_checkpoint,
+    write_meta,
 )
+from distilabel_cli.dataset.checkpoint_lock import CheckpointLock
 from distilabel_cli.dataset.hub_checkpoint import sync_for
 from distilabel_cli.errors import DistilError
 from distilabel_cli.llms.base import LLM
 from distilabel_cli.pipeline.engine import EngineHooks
+from distilabel_cli.pipeline.row_plan import RowPlan
 
 FINGERPRINT_VERSION = 1
 
@@ -66,22 +76,58 @@ def differences(old: Any, new: Any, prefix: str = "") -> list[str]:
     return [] if old == new else [f"{prefix.rstrip('.')}: {old!r} -> {new!r}"]
 
 
+def fresh_hint(checkpoint: DatasetCheckpoint) -> str:
+    """How to start over, in the words of the caller (the CLI or Python)."""
+    if checkpoint.from_cli:
+        return "use --fresh to start over"
+    return "pass DatasetCheckpoint(..., resume='fresh') to start over"
+
+
 class CheckpointSession:
-    """Opens (or resumes) a checkpoint for one run and saves each finished stage."""
+    """Opens (or resumes) a checkpoint for one run and saves each finished stage.
+
+    The checkpoint folder is locked for the session: a second run on it is refused.
+    """
 
     def __init__(
         self,
         checkpoint: DatasetCheckpoint,
-        fingerprint: dict[str, Any],
+        meta: dict[str, Any],
+        source: Dataset,
         rows: list[dict[str, Any]],
-        row_is_complete: Callable[[dict[str, Any]], bool],
+        plan: Callable[[dict[str, Any], dict[str, Any]], RowPlan],
         on_save: Callable[[], None] | None = None,
         generation_prompt: Callable[[dict[str, Any]], Any] | None = None,
     ) -> None:
-        """`generation_prompt(row)` rebuilds a row's prompt, so the checkpoint need not
-        store it (the fingerprint guarantees the same task and format)."""
+        """`meta` holds the `fingerprint` (checked on resume), the added columns' `features`
+        and the tasks; `source` the input rows as a dataset (saved beside the checkpoint, so
+        that it opens as a dataset) and `rows` as dicts. `plan(row, saved)` says what a
+        saved row still needs.
+        `generation_prompt(row)` rebuilds a row's prompt, so the checkpoint need not store it
+        (the fingerprint guarantees the same task and format)."""
         self.checkpoint = checkpoint
         self.generation_prompt = generation_prompt
+        folder = checkpoint.folder
+        check_checkpoint_folder(folder)  # before anything is written or deleted
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / MARKER_FILE).touch()  # empty or ours: from now on it is a checkpoint
+        self.lock = CheckpointLock(folder / LOCK_FILE)
+        self.lock.acquire()
+        try:
+            self._open(checkpoint, meta, source, rows, plan, on_save)
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _open(
+        self,
+        checkpoint: DatasetCheckpoint,
+        meta: dict[str, Any],
+        source: Dataset,
+        rows: list[dict[str, Any]],
+        plan: Callable[[dict[str, Any], dict[str, Any]], RowPlan],
+        on_save: Callable[[], None] | None,
+    ) -> None:
         folder = checkpoint.folder
         self.hashes = [row_hash(row) for row in rows]
         self.sync = sync_for(checkpoint)
@@ -94,20 +140,27 @@ class CheckpointSession:
         if saved is None and checkpoint.resume == "require":
             raise DistilError(f"nothing to resume: no checkpoint at {folder}")
         self.prefilled: dict[int, dict[str, Any]] = {}
+        meta = {**meta, "input_rows": len(rows)}
         if saved is not None:
-            self._check(saved.meta.get("fingerprint"), fingerprint)
+            self._check(saved.meta.get("fingerprint"), meta["fingerprint"])
             for index, columns in saved.columns.items():
                 if index >= len(rows):
                     continue  # the input is shorter now (e.g. a smaller --limit)
                 if saved.hashes[index] != self.hashes[index]:
                     raise CheckpointMismatch(
-                        f"input row {index} is not the row checkpoint {folder} was made "
-                        "from (the input data changed); use --fresh to start over"
+                        f"input row {index + 1} is not the row checkpoint {folder} was made "
+                        f"from (the input data changed); {fresh_hint(checkpoint)}"
                     )
                 self.prefilled[index] = self._restore_prompt(columns, rows[index])
+            if saved.meta.get("input_rows") != len(rows) or not (folder / INPUTS_FILE).is_file():
+                write_meta(folder, meta)
+                source.to_parquet(str(folder / INPUTS_FILE))
         else:
-            start_checkpoint(folder, {"fingerprint": fingerprint})
-        self.resumed = sum(row_is_complete(c) for c in self.prefilled.values())
+            start_checkpoint(folder, meta)
+            source.to_parquet(str(folder / INPUTS_FILE))
+        plans = {i: plan(rows[i], c) for i, c in self.prefilled.items()}
+        self.resumed = sum(p.done for p in plans.values())
+        self.retrying = sum(p.retry for p in plans.values())
         self.partly_done = len(self.prefilled) - self.resumed
         self.finished = self.resumed
         pushes = self.sync.push if self.sync is not None else None
@@ -118,7 +171,7 @@ class CheckpointSession:
         if changed:
             raise CheckpointMismatch(
                 f"checkpoint {self.checkpoint.folder} was made by a different pipeline; "
-                "use --fresh to start over (or restore the spec)",
+                f"{fresh_hint(self.checkpoint)} (or restore the spec)",
                 details=[f"changed: {line}" for line in changed[:10]],
             )
 
@@ -143,6 +196,9 @@ class CheckpointSession:
         return EngineHooks(on_generated=generated, on_labelled=labelled, on_row_done=done)
 
     def close(self) -> None:
-        self.writer.close()
-        if self.sync is not None:
-            self.sync.close()
+        try:
+            self.writer.close()
+            if self.sync is not None:
+                self.sync.close()
+        finally:
+            self.lock.release()

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 
+from distilabel_cli.llms.retry import DEFAULT_MAX_RETRIES
 from distilabel_cli.spec.base import StrictModel
 
 
@@ -32,7 +33,9 @@ class SamplingSpec(StrictModel):
     )
     timeout: float = Field(120.0, gt=0, description="Seconds per request attempt.")
     max_retries: int = Field(
-        3, ge=0, description="Retries of a 429, 5xx, timeout or lost connection (backoff)."
+        DEFAULT_MAX_RETRIES,
+        ge=0,
+        description="Retries of a 429, 5xx, timeout or lost connection (backoff).",
     )
     requests_per_minute: float | None = Field(None, gt=0, description="Request rate limit.")
     tokens_per_minute: float | None = Field(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,12 +10,12 @@ import yaml
 from pydantic import ValidationError
 
 from distilabel_cli.errors import SpecError
+from distilabel_cli.spec.env import expand_env
 from distilabel_cli.spec.models import PipelineSpec
 from distilabel_cli.spec.presets import apply_preset
+from distilabel_cli.spec.yaml_file import YamlPath, format_path, read_yaml
 
-_ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-
-YamlPath = tuple[str | int, ...]
+__all__ = ["SpecSource", "format_path", "load_spec", "read_yaml"]
 
 
 @dataclass
@@ -76,14 +74,6 @@ def _child(node: yaml.Node | None, part: Any) -> tuple[yaml.Node | None, yaml.No
     return None
 
 
-def format_path(path: YamlPath) -> str:
-    """`generator.llm.stop[0]`-style rendering of a YAML path."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
 def interpolate(data: Any, source: SpecSource, loc: YamlPath = ()) -> Any:
     """Replace `${VAR}` / `${VAR:-default}` in every string of `data` from the environment."""
     if isinstance(data, dict):
@@ -93,19 +83,12 @@ def interpolate(data: Any, source: SpecSource, loc: YamlPath = ()) -> Any:
     if not isinstance(data, str):
         return data
 
-    def substitute(match: re.Match[str]) -> str:
-        name, default = match.group(1), match.group(2)
-        value = os.environ.get(name)
-        if value is not None and (value != "" or default is None):
-            return value
-        if default is not None:
-            return default
+    try:
+        return expand_env(data)
+    except ValueError as exc:
         raise SpecError(
-            f"{source.file}: invalid spec",
-            details=[source.error(loc, f"environment variable {name} is not set")],
-        )
-
-    return _ENV_PATTERN.sub(substitute, data)
+            f"{source.file}: invalid spec", details=[source.error(loc, str(exc))]
+        ) from None
 
 
 def parse_override(text: str) -> tuple[YamlPath, Any]:
@@ -132,29 +115,6 @@ def apply_override(data: dict[str, Any], path: YamlPath, value: Any) -> None:
     target[path[-1]] = value
 
 
-def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    """Read a YAML file into (data, node tree), with a clear error for syntax problems."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        loader = yaml.SafeLoader(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError(f"{where}: invalid YAML: {problem}") from None
-    return data, node
-
-
 def load_spec(
     path: str | Path, overrides: list[str] | None = None
 ) -> tuple[PipelineSpec, SpecSource]:
@@ -165,10 +125,16 @@ def load_spec(
     path = Path(path)
     data, node = read_yaml(path)
     source = SpecSource(file=str(path), root=node)
-    if data is None:
-        data = {}
+    if node is None:
+        raise SpecError(
+            f"{path}: the spec is empty (expected a mapping with input, a generator "
+            "and/or a labeller, and output)"
+        )
     if not isinstance(data, dict):
-        raise SpecError(f"{path}:1: the spec must be a YAML mapping, got {type(data).__name__}")
+        raise SpecError(
+            f"{path}:{node.start_mark.line + 1}: the spec must be a YAML mapping "
+            f"(input, generator, labeller, output, ...), got {_kind(data)}"
+        )
     data = interpolate(data, source)
     data = apply_preset(data, f"{path}:{_line(source, ('preset',))}")
     for text in overrides or []:
@@ -207,3 +173,11 @@ def _message(err: Any) -> str:
     if kind == "union_tag_not_found":
         return "Field required"
     return err["msg"].removeprefix("Value error, ")
+
+
+def _kind(data: Any) -> str:
+    """`a list`, `a string`, ... for a YAML value that should have been a mapping."""
+    if data is None:
+        return "null"
+    names = {list: "a list", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+    return names.get(type(data), type(data).__name__)

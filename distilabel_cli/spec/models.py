@@ -88,6 +88,13 @@ class RunSpec(StrictModel):
     num_generations: int = Field(1, gt=0)
     batch_size: int = Field(8, gt=0, description="Rows per batch for batched backends.")
     seed: int | None = Field(None, description="Seed of the pool members' choice per row.")
+    max_failed_fraction: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="A run whose failed requests exceed this share of its requests exits 1 "
+        "(after writing what it made); rerunning asks again for the failed items.",
+    )
 
 
 class HubOutputSpec(StrictModel):

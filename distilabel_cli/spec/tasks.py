@@ -42,7 +42,9 @@ class TextGenerationSpec(BaseTaskSpec):
     system_prompt: str | None = "You are a helpful, respectful and honest assistant."
     principles: dict[str, list[str]] | None = Field(
         None,
-        description="Groups of principles; one principle per row is appended to the system prompt.",
+        description="Groups of principles; one principle per row is appended to the system "
+        "prompt. Default with a principles_distribution: the UltraFeedback groups "
+        "(harmlessness, helpfulness, truthfulness, honesty, verbalized_calibration).",
     )
     principles_distribution: Literal["balanced"] | dict[str, float] | None = Field(
         None, description='"balanced" or a weight per group (summing to 1).'

@@ -84,6 +84,23 @@ class Task(BaseModel):
         """How many generations per row this judge needs (None: any number)."""
         return None
 
+    #: Inputs that may hold any JSON value (custom templates); the others must be text.
+    accepts_any_input: ClassVar[bool] = False
+
+    def check_row(self, row: dict[str, Any]) -> str | None:
+        """Why this (task-mapped) row cannot be sent, or None: a missing, null or non-text
+        input first, then the task's own `row_problem`. Such a row is never sent."""
+        for name in self.input_args_names:
+            if name == "generations":
+                continue  # a list the judges check themselves
+            column = self.input_mapping.get(name, name)
+            value = row.get(name)
+            if value is None:
+                return f"input column {column!r} is missing or null"
+            if not self.accepts_any_input and not isinstance(value, str):
+                return f"input column {column!r} holds a {type(value).__name__}, not text"
+        return self.row_problem(row)
+
     def row_problem(self, row: dict[str, Any]) -> str | None:
         """Why this row cannot be sent to the model (recorded as its error), or None.
 

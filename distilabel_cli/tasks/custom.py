@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from datasets import List, Value
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -60,6 +60,7 @@ class CustomTask(Task):
     json_schema_: dict[str, Any] | None = None
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    accepts_any_input: ClassVar[bool] = True  # a template may loop over lists or read numbers
 
     def __init__(self, **data: Any) -> None:
         if "json_schema" in data:  # the YAML key; `json_schema` is also a Task method

@@ -12,6 +12,7 @@ from distilabel_cli.tasks.principles import (
     Principles,
     check_principles,
     draw_principle,
+    resolve_principles,
 )
 from distilabel_cli.tasks.prompt import Prompt
 
@@ -23,8 +24,10 @@ class TextGenerationTask(Task):
 
     With `principles` (groups of guidelines), each row's system prompt gets one principle
     appended: a group drawn by `principles_distribution` ("balanced" by default, or a weight
-    per group), then a principle of it. The draw depends on `seed` and the row's input only,
-    so a resumed run sends the same prompts.
+    per group), then a principle of it. A `principles_distribution` without `principles`
+    draws from the UltraFeedback groups (harmlessness, helpfulness, truthfulness, honesty,
+    verbalized_calibration), as distilabel 0.6 does. The draw depends on `seed` and the
+    row's input only, so a resumed run sends the same prompts.
     """
 
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
@@ -38,6 +41,7 @@ class TextGenerationTask(Task):
     @model_validator(mode="after")
     def _check_principles(self) -> TextGenerationTask:
         check_principles(self.principles, self.principles_distribution)
+        self.principles = resolve_principles(self.principles, self.principles_distribution)
         return self
 
     def generate_prompt(self, row: dict[str, Any], *, structured: bool = False) -> Prompt:
