@@ -132,7 +132,7 @@ def test_changed_pipeline_is_refused_and_fresh_starts_over(tmp_path: Path) -> No
 def test_changed_input_rows_are_refused(tmp_path: Path) -> None:
     make_pipeline().generate(ROWS, 2, checkpoint_strategy=checkpoint(tmp_path / "c"))
     other = Dataset.from_dict({"input": [f"question {i}" for i in range(11)] + ["changed"]})
-    with pytest.raises(CheckpointMismatch, match="input row 11"):
+    with pytest.raises(CheckpointMismatch, match="input row 12"):
         make_pipeline().generate(other, 2, checkpoint_strategy=checkpoint(tmp_path / "c"))
 
 

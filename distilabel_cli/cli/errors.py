@@ -10,12 +10,19 @@ from contextlib import contextmanager
 import typer
 
 from distilabel_cli.errors import DistilError
+from distilabel_cli.redact import redact
 
 INTERRUPTED_EXIT = 130
 
 
 def print_error(line: str) -> None:
-    print(line, file=sys.stderr)
+    """Print to stderr, with the run's secrets masked (servers echo keys in errors)."""
+    print(redact(line), file=sys.stderr)
+
+
+def print_traceback() -> None:
+    """The current exception's traceback (--debug), secrets masked."""
+    print_error(traceback.format_exc().rstrip())
 
 
 @contextmanager
@@ -25,7 +32,7 @@ def user_errors(debug: bool) -> Iterator[None]:
         yield
     except DistilError as exc:
         if debug:
-            traceback.print_exc()
+            print_traceback()
         lines = exc.lines()
         print_error(f"error: {lines[0]}")
         for line in lines[1:]:
@@ -38,7 +45,7 @@ def user_errors(debug: bool) -> Iterator[None]:
         raise
     except Exception as exc:  # noqa: BLE001 - the last line of defence for a CLI
         if debug:
-            traceback.print_exc()
+            print_traceback()
         print_error(f"error: unexpected {type(exc).__name__}: {exc}")
         if not debug:
             print_error("  run again with --debug for the traceback")

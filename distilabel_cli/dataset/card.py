@@ -7,24 +7,28 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from distilabel_cli import __version__
+from distilabel_cli.redact import MASK, redact, register_spec_secrets
 
 if TYPE_CHECKING:
     from distilabel_cli.dataset.custom_dataset import CustomDataset
 
 SECRET_WORDS = ("key", "token", "secret", "password")
-MASK = "**********"
 SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"))
 
 
-def redact(value: Any) -> Any:
+def mask_secret_keys(value: Any) -> Any:
     """A copy with every value under a secret-looking key masked."""
     if isinstance(value, dict):
         return {
-            k: (MASK if v and any(w in str(k).lower() for w in SECRET_WORDS) else redact(v))
+            k: (
+                MASK
+                if v and any(w in str(k).lower() for w in SECRET_WORDS)
+                else mask_secret_keys(v)
+            )
             for k, v in value.items()
         }
     if isinstance(value, list):
-        return [redact(v) for v in value]
+        return [mask_secret_keys(v) for v in value]
     return value
 
 
@@ -45,7 +49,7 @@ def card_metadata(dataset: CustomDataset) -> dict[str, Any]:
             *(["rlaif"] if "rating" in dataset.column_names else []),
         ],
         "task_categories": ["text-generation"],
-        "distil": redact(
+        "distil": mask_secret_keys(
             {
                 "version": __version__,
                 "task": type(dataset.task).__name__ if dataset.task else None,
@@ -58,9 +62,11 @@ def card_metadata(dataset: CustomDataset) -> dict[str, Any]:
 def dataset_card(
     dataset: CustomDataset, repo_id: str, metadata: dict[str, Any] | None = None
 ) -> str:
-    """README.md text: YAML metadata (merged over `metadata`) and a human summary."""
+    """README.md text: YAML metadata (merged over `metadata`) and a human summary; secret
+    keys' values and the run's registered secrets (echoed keys, URL passwords) masked."""
+    register_spec_secrets(dataset.run_info)  # URL passwords in a spec saved elsewhere
     data = {**(metadata or {}), **card_metadata(dataset)}
-    run = redact(dataset.run_info or {})
+    run = mask_secret_keys(dataset.run_info or {})
     report = run.get("report") or {}
     lines = [
         "---",
@@ -102,7 +108,7 @@ def dataset_card(
         "```",
         "",
     ]
-    return "\n".join(lines)
+    return redact("\n".join(lines))
 
 
 def _models(run: dict[str, Any]) -> dict[str, str]:

@@ -183,6 +183,16 @@ def start_checkpoint(folder: Path, meta: dict[str, Any]) -> None:
     write_meta(folder, meta)
 
 
+def write_inputs(folder: Path, dataset: Any) -> None:
+    """Save the run's input rows (a `datasets.Dataset`) beside the checkpoint, atomically."""
+    import pyarrow.parquet as pq
+
+    table = (dataset.flatten_indices() if dataset._indices is not None else dataset).data.table
+    tmp = folder / f".{INPUTS_FILE}.tmp"
+    pq.write_table(table, tmp)
+    tmp.replace(folder / INPUTS_FILE)
+
+
 def write_meta(folder: Path, meta: dict[str, Any]) -> None:
     """Replace `meta.json` atomically."""
     tmp = folder / f".{META_FILE}.tmp"

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from distilabel_cli.llms.limits import AdaptiveLimiter, RateLimits
 from distilabel_cli.llms.retry import DEFAULT_MAX_RETRIES, call_with_retries
+from distilabel_cli.redact import redact
 from distilabel_cli.tasks.base import Task
 from distilabel_cli.tasks.prompt import FormattedPrompt, PromptFormat
 
@@ -52,6 +53,7 @@ class Usage:
         self.output_tokens += output_tokens
 
     def record_failure(self, error: str) -> None:
+        error = redact(error)
         self.failed_requests += 1
         self.consecutive_failures += 1
         self.last_error = error
@@ -158,3 +160,13 @@ class LLM(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release clients, threads or models."""
+
+    def generate(
+        self, inputs: list[dict[str, Any]], num_generations: int = 1
+    ) -> list[list[dict[str, Any]]]:
+        """distilabel 0.6's synchronous call: per input (a dict of the task's inputs), a list
+        of `num_generations` outputs `{"model_name", "prompt_used", "raw_output",
+        "parsed_output", "error"}` (see docs/python.md)."""
+        from distilabel_cli.llms.sync_generate import generate_outputs
+
+        return generate_outputs(self, inputs, num_generations)

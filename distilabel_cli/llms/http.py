@@ -3,14 +3,19 @@
 The `openai` SDK costs several milliseconds of CPU per request (request building, response
 models, its HTTP pool), which caps a 2-core machine far below what a fast server can take;
 this client costs a fraction of a millisecond. Errors map to `APIStatusError` (an HTTP
-status) and `APIConnectionError` (timeouts, refused or lost connections).
+status) and `APIConnectionError` (timeouts, refused or lost connections); their messages
+have the key and URL credentials masked (servers echo keys in error bodies).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from distilabel_cli.redact import redact, register_secret, register_url_credentials
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -35,6 +40,7 @@ class APIStatusError(Exception):
     """The server answered with an error status."""
 
     def __init__(self, status: int, message: str, headers: Mapping[str, str], code: str | None):
+        message = redact(message)
         super().__init__(f"HTTP {status}: {message}")
         self.status = status
         self.message = message
@@ -50,11 +56,20 @@ class APIStatusError(Exception):
 
 
 class OpenAICompatibleClient:
-    """POSTs JSON to `base_url` with a bearer key; one connection pool per event loop."""
+    """POSTs JSON to `base_url` with a bearer key; one connection pool per event loop.
+
+    Credentials in the URL (`https://user:password@host/v1`, e.g. a proxy with basic auth)
+    are sent as Basic auth instead of the key, as the `openai` SDK (httpx) does.
+    """
 
     def __init__(self, base_url: str | None, api_key: str, timeout: float) -> None:
-        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
-        self.headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+        register_secret(api_key)
+        register_url_credentials(base_url)
+        self.base_url, basic = _split_credentials((base_url or DEFAULT_BASE_URL).rstrip("/"))
+        self.headers = {
+            "Authorization": basic or f"Bearer {api_key}",
+            "Content-Type": "application/json",
+        }
         self.timeout = timeout
         self._session: Any = None
 
@@ -79,7 +94,7 @@ class OpenAICompatibleClient:
                 status, headers = r.status, r.headers
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             kind = "timed out" if isinstance(exc, TimeoutError) else "connection error"
-            raise APIConnectionError(f"{kind}: {exc or type(exc).__name__}") from exc
+            raise APIConnectionError(redact(f"{kind}: {exc or type(exc).__name__}")) from exc
         if status >= 400:
             message, code = _error_detail(body)
             raise APIStatusError(status, message, headers, code)
@@ -95,6 +110,17 @@ class OpenAICompatibleClient:
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
+
+
+def _split_credentials(url: str) -> tuple[str, str | None]:
+    """`url` without its `user:password@`, and the Basic `Authorization` value they make."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, None
+    netloc = parts.netloc.rpartition("@")[2]
+    pair = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}"
+    basic = "Basic " + base64.b64encode(pair.encode()).decode()
+    return urlunsplit(parts._replace(netloc=netloc)), basic
 
 
 def _error_detail(body: bytes) -> tuple[str, str | None]:

@@ -18,6 +18,7 @@ from distilabel_cli.llms.base import (
 from distilabel_cli.llms.http import APIConnectionError, APIStatusError, OpenAICompatibleClient
 from distilabel_cli.llms.limits import estimate_tokens
 from distilabel_cli.llms.retry import TransientError, is_retryable_status, parse_retry_after
+from distilabel_cli.redact import redact, register_llm_secrets
 from distilabel_cli.tasks.prompt import CHAT_FORMATS, FormattedPrompt
 
 NO_KEY_NEEDED = "not-needed"
@@ -61,6 +62,7 @@ class OpenAILLM(LLM):
             self.api_key = NO_KEY_NEEDED
         modes = {"auto": "json_schema", "json_schema": "json_schema", "json_object": "json_object"}
         self._schema_mode = modes.get(self.structured_output)
+        register_llm_secrets(self)  # servers may echo the key in their error bodies
 
     @property
     def model_name(self) -> str:
@@ -178,10 +180,10 @@ class OpenAILLM(LLM):
             if exc.status == 404:
                 where = self.base_url or "api.openai.com"
                 raise FatalLLMError(
-                    f"{self.model}: not found at {where} ({_describe(exc)})"
+                    redact(f"{self.model}: not found at {where} ({_describe(exc)})")
                 ) from exc
             if mode is not None and _refuses_response_format(exc):
-                raise _FormatRefused(str(exc)) from exc
+                raise _FormatRefused(redact(str(exc))) from exc
             if exc.code == "insufficient_quota":
                 raise FatalLLMError(f"{self.model}: no quota left (insufficient_quota)") from exc
             if not is_retryable_status(exc.status):
@@ -204,7 +206,7 @@ class OpenAILLM(LLM):
         return self._schema_mode
 
     def _failed(self, n: int, exc: Exception) -> list[Completion]:
-        error = str(exc) if isinstance(exc, TransientError) else _describe(exc)
+        error = redact(str(exc)) if isinstance(exc, TransientError) else _describe(exc)
         self.usage.record_failure(error)
         return [Completion(text=None, error=error) for _ in range(n)]
 
@@ -225,5 +227,6 @@ def _refuses_response_format(exc: Exception) -> bool:
 
 
 def _describe(exc: Exception) -> str:
+    """`Kind: message` of an error, the run's secrets masked."""
     name = exc.kind if isinstance(exc, APIStatusError) else type(exc).__name__
-    return f"{name}: {exc}"
+    return redact(f"{name}: {exc}")

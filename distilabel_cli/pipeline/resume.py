@@ -20,6 +20,7 @@ from distilabel_cli.dataset.checkpoint import (
     read_checkpoint,
     row_hash,
     start_checkpoint,
+    write_inputs,
     write_meta,
 )
 from distilabel_cli.dataset.checkpoint_lock import CheckpointLock
@@ -154,10 +155,10 @@ class CheckpointSession:
                 self.prefilled[index] = self._restore_prompt(columns, rows[index])
             if saved.meta.get("input_rows") != len(rows) or not (folder / INPUTS_FILE).is_file():
                 write_meta(folder, meta)
-                source.to_parquet(str(folder / INPUTS_FILE))
+                write_inputs(folder, source)
         else:
             start_checkpoint(folder, meta)
-            source.to_parquet(str(folder / INPUTS_FILE))
+            write_inputs(folder, source)
         plans = {i: plan(rows[i], c) for i, c in self.prefilled.items()}
         self.resumed = sum(p.done for p in plans.values())
         self.retrying = sum(p.retry for p in plans.values())
