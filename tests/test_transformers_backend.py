@@ -120,3 +120,15 @@ def test_clear_errors_before_anything_loads() -> None:
         TransformersLLM(task=task, device="gpu")
     with pytest.raises(DistilError, match="needs its loaded tokenizer"):
         TransformersLLM(task=task, model=object())
+
+
+def test_generate_batch_size_reaches_a_backend_that_sets_none(embedded: TransformersLLM) -> None:
+    """`Pipeline.generate(batch_size=)` (0.6's argument) batches an LLM made without one;
+    an LLM's own `batch_size` still wins."""
+    unset = sharing(embedded, TextGenerationTask(), max_new_tokens=2)
+    rows = Dataset.from_dict({"input": [f"Say {i}." for i in range(5)]})
+    Pipeline(generator=unset).generate(rows, batch_size=3)
+    assert unset.batch_sizes == [3, 2]
+    fixed = sharing(embedded, TextGenerationTask(), max_new_tokens=2, batch_size=1)
+    Pipeline(generator=fixed).generate(rows.select(range(2)), batch_size=3)
+    assert fixed.batch_sizes == [1, 1]

@@ -22,7 +22,7 @@ T = TypeVar("T")
 RETRY_STATUSES = frozenset({408, 409, 425, 429})
 #: Retries of one request by default: at a 20 % random failure rate 0.2**9 = 5e-7 of the
 #: requests still fail, so a 200-row generate + judge run loses no item in practice
-#: (3 retries lost one in about half of such runs). Worst case about 45 s of backoff.
+#: (3 retries lost one in about half of such runs). Worst case about 48 s of backoff.
 DEFAULT_MAX_RETRIES = 8
 INITIAL_DELAY = 0.5
 MAX_DELAY = 8.0
