@@ -211,3 +211,30 @@ def test_empty_choices_is_a_failed_item_not_a_crash(tmp_path: Path, labeller: bo
         assert all(
             "choices" in e for m in dataset["distil_metadata"] for e in m["generation_errors"]
         )
+
+
+def test_default_retries_complete_every_item_at_a_fifth_of_requests_failing(
+    tmp_path: Path,
+) -> None:
+    """A 200-row generate + judge run with default settings against a server that fails a
+    fifth of all attempts (429 and 500 mixed, drawn per attempt) completes every item."""
+    write_inputs(tmp_path, 200)
+
+    def fifth(key: str, attempt: int, seq: int) -> Fault | None:
+        draw = bucket(f"{key}#{attempt}")
+        if draw < 10:
+            return Fault(429, {"Retry-After": "0"})
+        return Fault(500) if draw < 20 else None
+
+    spec = SPEC.replace(", max_retries: {retries}", "").replace(
+        "run: {{num_generations: 2, max_failed_fraction: 1.0}}", "run: {{num_generations: 2}}"
+    )
+    with FlakyServer(plan=fifth) as server:
+        (tmp_path / "spec.yaml").write_text(spec.format(url=server.base_url))
+        result = distil("run", "spec.yaml", "--no-progress", cwd=tmp_path)
+        failures = sum(r.status != 200 for r in server.records)
+    assert result.returncode == 0, result.stderr
+    assert failures > 60  # the server really failed about a fifth of the attempts
+    dataset = CustomDataset.load_from_disk(tmp_path / "out" / "data")
+    assert all(None not in g for g in dataset["generations"])
+    assert all(r is not None for r in dataset["raw_labelling_response"])
