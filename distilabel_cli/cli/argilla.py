@@ -67,6 +67,7 @@ def push_argilla(
 ) -> None:
     """Push a generated or labelled dataset to Argilla for human review (create or append)."""
     from distilabel_cli.dataset.argilla import to_argilla
+    from distilabel_cli.dataset.argilla.convert import connect_for_push
     from distilabel_cli.dataset.inputs import load_input
 
     disable_progress_bars()
@@ -75,11 +76,10 @@ def push_argilla(
         if vector_model is not None and not vectors:
             raise DistilError("--vector-model and --no-vectors exclude each other")
         dataset = load_input(InputSpec(path=dataset_path))
+        client = connect_for_push(name, workspace, api_url, api_key)  # before any model loads
         strategy = vector_model if vector_model is not None else vectors
         converted = to_argilla(dataset, vector_strategy=strategy, metric_strategy=metrics)
-        result = converted.push_to_argilla(
-            name=name, workspace=workspace, api_url=api_url, api_key=api_key
-        )
+        result = converted.push_to_argilla(name=name, workspace=workspace, client=client)
         verb = "created" if result.created else "appended to"
         typer.echo(f"pushed {result.records} records: {verb} {workspace}/{name}: {result.url}")
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from datasets import disable_progress_bars
 
 from distilabel_cli.cli.errors import user_errors
 from distilabel_cli.cli.options import Debug
@@ -21,6 +22,7 @@ def push_hub(
     debug: Debug = False,
 ) -> None:
     """Push a dataset folder to the Hugging Face Hub (token: HF_TOKEN or HF_API_TOKEN)."""
+    disable_progress_bars()
     with user_errors(debug):
         if not (dataset_dir / "state.json").is_file():
             raise DistilError(f"{dataset_dir}: not a dataset folder saved by distil")

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
     from distilabel_cli.dataset.custom_dataset import CustomDataset  # noqa: F401
 
 
+class HubPushError(DistilError):
+    """The upload failed (refused, unreachable Hub): exit 1, naming the repo and the reason."""
+
+    exit_code = 1
+
+
 def hub_token(token: str | None = None) -> str | None:
     """An explicit token, else `HF_TOKEN`, else `HF_API_TOKEN` (None: the client's own login)."""
     return token or os.environ.get("HF_TOKEN") or os.environ.get("HF_API_TOKEN")
@@ -32,7 +38,6 @@ def push_dataset(
     """Upload data, `distilabel-task.json`, `distil-run.json` and a dataset card; return the URL."""
     from datasets import Dataset
     from huggingface_hub import CommitOperationAdd, DatasetCard, HfApi
-    from huggingface_hub.errors import HfHubHTTPError
 
     token = hub_token(token)
     try:
@@ -55,8 +60,8 @@ def push_dataset(
             commit_message="distil: task, run record, card",
         )
         return f"{api.endpoint}/datasets/{repo_id}"
-    except HfHubHTTPError as exc:
-        raise DistilError(f"pushing to the Hub repo {repo_id!r} failed: {_reason(exc)}") from None
+    except _push_errors() as exc:
+        raise HubPushError(f"pushing to the Hub repo {repo_id!r} failed: {_reason(exc)}") from None
 
 
 def load_dataset(
@@ -90,8 +95,27 @@ def _hub_task(repo_id: str, token: str | None) -> Any:
     return task_from_sidecar(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
+def _push_errors() -> tuple[type[Exception], ...]:
+    """What a failed upload raises: the Hub's HTTP errors, the transport errors of the HTTP
+    library behind them (e.g. ConnectError, not an HfHubHTTPError) and OSError."""
+    from huggingface_hub import errors
+
+    base = getattr(errors, "HTTPError", None)  # the HTTP library's base class
+    kinds = (errors.HfHubHTTPError, base, OSError)
+    return tuple(k for k in kinds if isinstance(k, type) and issubclass(k, Exception))
+
+
 def _reason(exc: Exception) -> str:
+    """The server's own words with the status, or why the Hub could not be reached."""
+    from huggingface_hub import constants
+
     response = getattr(exc, "response", None)
     status = getattr(response, "status_code", None)
+    text = getattr(exc, "server_message", None) or str(exc) or type(exc).__name__
+    text = text.strip().splitlines()[0]
+    if status is None:
+        if type(exc).__module__.split(".")[0].startswith(("httpx", "requests", "urllib3")):
+            return f"cannot reach the Hub at {constants.ENDPOINT}: {text}"
+        return text
     hint = " (check HF_TOKEN)" if status in (401, 403) else ""
-    return f"{str(exc).splitlines()[0]}{hint}"
+    return f"the Hub answered {status}: {text}{hint}"

@@ -11,6 +11,14 @@ from datasets import Dataset, DatasetDict
 from datasets.fingerprint import generate_random_fingerprint
 
 from distilabel_cli.dataset.explode import explode, exploded_columns
+from distilabel_cli.dataset.readers import (
+    peek_csv_columns,
+    peek_jsonl_columns,
+    read_csv,
+    read_json,
+    read_jsonl,
+    read_parquet,
+)
 from distilabel_cli.errors import DistilError
 from distilabel_cli.spec.models import InputSpec
 
@@ -69,6 +77,7 @@ def shape_columns(dataset: Dataset, spec: InputSpec) -> Dataset:
         column, into = _explode_args(spec)
         dataset = explode(dataset, column, into)
     _require_columns(spec, "rename", list(spec.rename), dataset.column_names)
+    _check_rename_clashes(spec, dataset.column_names)
     if spec.rename:
         dataset = dataset.rename_columns(spec.rename)
     _require_columns(spec, "remove", spec.remove, dataset.column_names)
@@ -84,6 +93,26 @@ def _require_columns(spec: InputSpec, key: str, wanted: list[str], columns: list
                 f"input.{key}: column {column!r} not found in {spec.path} "
                 f"(columns: {', '.join(columns)})"
             )
+
+
+def _check_rename_clashes(spec: InputSpec, columns: list[str]) -> None:
+    """Two columns must not end up with one name (the rename would silently drop one)."""
+    owners: dict[str, str] = {}
+    for column in columns:
+        new = spec.rename.get(column, column)
+        other = owners.setdefault(new, column)
+        if other == column:
+            continue
+        renamed, kept = (other, column) if other in spec.rename else (column, other)
+        if kept in spec.rename:
+            raise DistilError(
+                f"input.rename: columns {renamed!r} and {kept!r} of {spec.path} are both "
+                f"renamed to {new!r}; give them different names"
+            )
+        raise DistilError(
+            f"input.rename: renaming {renamed!r} to {new!r} clashes with the existing column "
+            f"{kept!r} of {spec.path}; rename {kept!r} too, or choose another name"
+        )
 
 
 def input_columns(spec: InputSpec, spec_dir: Path | None = None) -> list[str] | None:
@@ -102,6 +131,7 @@ def input_columns(spec: InputSpec, spec_dir: Path | None = None) -> list[str] | 
                 f"(columns: {', '.join(columns)})"
             )
         columns = exploded_columns(columns, column, into)
+    _check_rename_clashes(spec, columns)
     columns = [spec.rename.get(c, c) for c in columns]
     return [c for c in columns if c not in spec.remove]
 
@@ -136,34 +166,23 @@ def _slice(dataset: Dataset, start: str, stop: str) -> Dataset:
 
 
 def _load_local(path: Path, split: str) -> Dataset:
+    if path.is_dir():
+        return _load_folder(path, split)
+    readers = {
+        ".jsonl": read_jsonl,
+        ".json": lambda p: read_json(p, split),
+        ".csv": read_csv,
+        ".parquet": read_parquet,
+    }
+    reader = readers.get(path.suffix.lower())
+    if reader is None:
+        raise DistilError(
+            f"{path}: unsupported input; use {', '.join(FILE_SUFFIXES)} or a saved dataset folder"
+        )
     try:
-        if path.is_dir():
-            return _load_folder(path, split)
-        suffix = path.suffix.lower()
-        if suffix == ".jsonl":
-            import pyarrow.json as pa_json
-
-            return _wrap(pa_json.read_json(path))
-        if suffix == ".json":
-            rows = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(rows, dict):
-                rows = rows.get("data", rows.get(split))
-            if not isinstance(rows, list):
-                raise DistilError(f"{path}: expected a JSON list of objects")
-            return Dataset.from_list(rows)
-        if suffix == ".csv":
-            import pyarrow.csv as pa_csv
-
-            return _wrap(pa_csv.read_csv(path))
-        if suffix == ".parquet":
-            import pyarrow.parquet as pq
-
-            return _wrap(pq.read_table(path))
-    except (pa.ArrowInvalid, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return _wrap(reader(path))
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise DistilError(f"{path}: cannot read: {exc}") from None
-    raise DistilError(
-        f"{path}: unsupported input; use {', '.join(FILE_SUFFIXES)} or a saved dataset folder"
-    )
 
 
 def _wrap(table: pa.Table) -> Dataset:
@@ -207,21 +226,15 @@ def _peek_columns(path: Path) -> list[str] | None:
             return None
         suffix = path.suffix.lower()
         if suffix == ".jsonl":
-            with path.open(encoding="utf-8") as handle:
-                first = next((line for line in handle if line.strip()), "{}")
-            return list(json.loads(first))
+            return peek_jsonl_columns(path)
         if suffix == ".csv":
-            with path.open(encoding="utf-8") as handle:
-                import csv
-
-                return next(csv.reader(handle), [])
+            return peek_csv_columns(path)
         if suffix == ".parquet":
             import pyarrow.parquet as pq
 
             return list(pq.read_schema(path).names)
         if suffix == ".json":
-            rows = json.loads(path.read_text(encoding="utf-8"))
-            return list(rows[0]) if isinstance(rows, list) and rows else None
+            return read_json(path, "train").column_names
     except (OSError, ValueError, pa.ArrowInvalid) as exc:
         raise DistilError(f"{path}: cannot read: {exc}") from None
     return None

@@ -223,7 +223,17 @@ def write_outputs(
 def push_output(dataset: CustomDataset, spec: PipelineSpec) -> str | None:
     """Push the finished dataset where `output.hub` / `output.argilla` say; returns the Hub URL."""
     hub = spec.output.hub
-    url = dataset.push_to_hub(hub.repo_id, private=hub.private, split=hub.split) if hub else None
+    try:
+        url = (
+            dataset.push_to_hub(hub.repo_id, private=hub.private, split=hub.split) if hub else None
+        )
+    except DistilError as exc:
+        assert hub is not None
+        exc.details.append(
+            f"the dataset is saved in {spec.output.path}; push it later with: "
+            f"distil push-hub {spec.output.path} {hub.repo_id}"
+        )
+        raise
     if spec.output.argilla is not None:
         from distilabel_cli.dataset.argilla.convert import push_for_spec
 

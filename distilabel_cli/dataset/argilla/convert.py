@@ -184,16 +184,28 @@ def _add_vectors(records: list[RecordData], layout: lay.Layout, embedder: Any) -
     log.debug("embedded %d fields of %d records", len(layout.described), len(records))
 
 
+def connect_for_push(
+    name: str, workspace: str, api_url: str | None = None, api_key: str | None = None
+) -> Any:
+    """A client that reached Argilla and sees `workspace`: checked before converting, so an
+    unreachable server fails at once, not after the embedding model has loaded."""
+    from distilabel_cli.dataset.argilla import sdk
+
+    client = sdk.connect(api_url, api_key)
+    with sdk.argilla_errors(str(client.api_url)):
+        sdk.find_dataset(client, name, workspace)
+    return client
+
+
 def push_for_spec(dataset: Dataset, output: Any, saved_to: str) -> PushResult:
     """The `output.argilla` push of `distil run`; the dataset is already saved at `saved_to`."""
     key = output.api_key.get_secret_value() if output.api_key is not None else None
     try:
+        client = connect_for_push(output.name, output.workspace, output.api_url, key)
         converted = to_argilla(
             dataset, vector_strategy=output.vectors, metric_strategy=output.metrics
         )
-        result = converted.push_to_argilla(
-            output.name, output.workspace, api_url=output.api_url, api_key=key
-        )
+        result = converted.push_to_argilla(output.name, output.workspace, client=client)
     except DistilError as exc:
         exc.details.append(
             f"the dataset is saved in {saved_to}; push it later with: distil push-argilla "

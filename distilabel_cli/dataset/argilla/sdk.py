@@ -41,9 +41,15 @@ def argilla_errors(api_url: str) -> Iterator[None]:
             "(pushing and pulling need an owner or admin of the workspace)"
         ) from None
     except ArgillaAPIError as exc:
-        raise DistilError(f"Argilla at {api_url} refused: {exc}") from None
+        raise DistilError(f"Argilla at {api_url} refused: {_first_line(exc)}") from None
     except ArgillaError as exc:
-        raise DistilError(f"Argilla: {exc}") from None
+        raise DistilError(f"Argilla: {_first_line(exc)}") from None
+
+
+def _first_line(exc: Exception) -> str:
+    """The error's first line, without an HTML page the server may have sent as details."""
+    text = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+    return text.split(" Details: <", 1)[0]
 
 
 def connect(api_url: str | None = None, api_key: str | None = None) -> rg.Argilla:
@@ -55,9 +61,16 @@ def connect(api_url: str | None = None, api_key: str | None = None) -> rg.Argill
     if not key:
         raise DistilError("no Argilla API key: pass --api-key or set ARGILLA_API_KEY")
     import argilla as rg
+    from argilla._exceptions._api import NotFoundError
 
     with argilla_errors(url):
-        return rg.Argilla(api_url=url.rstrip("/"), api_key=key, retries=1)
+        try:
+            return rg.Argilla(api_url=url.rstrip("/"), api_key=key, retries=1)
+        except NotFoundError:
+            raise DistilError(
+                f"{url} does not answer like an Argilla server (its API is not there); "
+                "check --api-url / ARGILLA_API_URL"
+            ) from None
 
 
 def find_dataset(client: rg.Argilla, name: str, workspace: str) -> rg.Dataset | None:
