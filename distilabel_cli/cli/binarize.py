@@ -140,6 +140,7 @@ def summary_table(summary: BinarizeSummary, min_margin: float | None) -> Table:
     table.add_row("ties dropped", f"{summary.ties_dropped:,}")
     if min_margin is not None:
         table.add_row(f"gap below {min_margin:g} dropped", f"{summary.margin_dropped:,}")
+    table.add_row("empty pairs dropped", f"{summary.empty_dropped:,}")
     table.add_row("invalid rows dropped", f"{summary.invalid_dropped:,}")
     for reason, count in summary.invalid.items():
         table.add_row(f"  {reason}", f"{count:,}", style="dim")

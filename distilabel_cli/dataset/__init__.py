@@ -1,8 +1,68 @@
-"""Datasets: CustomDataset, checkpoints, Hub I/O, binarization."""
+"""Datasets: CustomDataset, checkpoints, Hub I/O, binarization.
 
-from distilabel_cli.dataset.binarize import prepare_dataset
-from distilabel_cli.dataset.checkpoint import DatasetCheckpoint
-from distilabel_cli.dataset.custom_dataset import CustomDataset
-from distilabel_cli.dataset.hub import load_dataset
+Names are imported on first use, so importing this package does not load `datasets`.
+"""
 
-__all__ = ["CustomDataset", "DatasetCheckpoint", "load_dataset", "prepare_dataset"]
+from __future__ import annotations
+
+from importlib import import_module
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from distilabel_cli.dataset.binarize import prepare_dataset
+    from distilabel_cli.dataset.checkpoint import DatasetCheckpoint
+    from distilabel_cli.dataset.custom_dataset import CustomDataset
+
+#: Public name -> (module under distilabel_cli.dataset, attribute).
+EXPORTS: dict[str, tuple[str, str]] = {
+    "CustomDataset": ("custom_dataset", "CustomDataset"),
+    "DatasetCheckpoint": ("checkpoint", "DatasetCheckpoint"),
+    "prepare_dataset": ("binarize", "prepare_dataset"),
+}
+
+
+def is_checkpoint_folder(path: str | Path) -> bool:
+    """Whether `path` is a folder distil's checkpoint wrote (it holds the marker file)."""
+    from distilabel_cli.dataset.checkpoint import MARKER_FILE
+
+    return (Path(path) / MARKER_FILE).is_file()
+
+
+def load_dataset(
+    repo_id: str | Path, split: str = "train", token: str | None = None, **kwargs: Any
+) -> CustomDataset:
+    """A Hub dataset id, a saved folder or a checkpoint folder, with its task restored.
+
+    A checkpoint folder opens as the dataset of the rows finished so far; anything else
+    goes through `datasets.load_dataset` (see `distilabel_cli.dataset.hub.load_dataset`).
+    """
+    if is_checkpoint_folder(repo_id):
+        from distilabel_cli.dataset.checkpoint_dataset import load_checkpoint_dataset
+
+        return load_checkpoint_dataset(repo_id)
+    from distilabel_cli.dataset.hub import load_dataset as load_hub_dataset
+
+    return load_hub_dataset(str(repo_id), split=split, token=token, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attribute = EXPORTS[name]
+    value = getattr(import_module(f"{__name__}.{module}"), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *EXPORTS])
+
+
+__all__ = [
+    "CustomDataset",
+    "DatasetCheckpoint",
+    "is_checkpoint_folder",
+    "load_dataset",
+    "prepare_dataset",
+]

@@ -9,18 +9,22 @@ from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
-from datasets import Dataset
+from datasets import Dataset, DatasetInfo, Features
 from datasets.fingerprint import generate_random_fingerprint
 
 from distilabel_cli.dataset.binarize_columns import BinarizeColumns, RatedColumns, resolve_columns
-from distilabel_cli.dataset.binarize_select import Pairs, select_pairs
+from distilabel_cli.dataset.binarize_select import Pairs, both_empty, select_pairs
 from distilabel_cli.dataset.custom_dataset import CustomDataset
+from distilabel_cli.dataset.explode import RUN_COLUMNS
 from distilabel_cli.errors import DistilError
+from distilabel_cli.tasks import Task
 
 Strategy = Literal["random", "worst"]
 STRATEGIES: tuple[str, ...] = ("random", "worst")
 #: Above this many distinct margins the histogram uses equal-width bins.
 MAX_HISTOGRAM_BINS = 10
+#: Outputs of the rating judges: with the run's columns, not carried into the pairs.
+JUDGE_OUTPUT_COLUMNS = ("rating", "rationale", "areas", "critique")
 
 
 @dataclass
@@ -32,6 +36,8 @@ class BinarizeSummary:
     pairs_out: int
     ties_dropped: int = 0
     margin_dropped: int = 0
+    #: Pairs whose chosen and rejected responses were both empty (or blank).
+    empty_dropped: int = 0
     invalid: dict[str, int] = field(default_factory=dict)
     margin_histogram: list[tuple[str, int]] = field(default_factory=list)
 
@@ -47,6 +53,7 @@ class BinarizeSummary:
             "pairs_out": self.pairs_out,
             "ties_dropped": self.ties_dropped,
             "margin_dropped": self.margin_dropped,
+            "empty_dropped": self.empty_dropped,
             "invalid": dict(self.invalid),
             "margin_histogram": [list(item) for item in self.margin_histogram],
         }
@@ -82,9 +89,10 @@ def binarize(
     cols = resolve_columns(table, mapping, task)
 
     pairs = select_pairs(cols, strategy, np.random.default_rng(seed))
-    margin = pairs.rating_chosen - pairs.rating_rejected
-    tie = margin == 0
-    keep = np.ones(len(margin), bool) if keep_ties else ~tie
+    empty = both_empty(cols, pairs)
+    margin = _margins(pairs)
+    tie = ~empty & (margin == 0)
+    keep = ~empty if keep_ties else ~empty & ~tie
     small = keep & (margin < min_margin) if min_margin is not None else np.zeros_like(keep)
     pairs = pairs.keep(keep & ~small)
 
@@ -94,11 +102,24 @@ def binarize(
         pairs_out=len(pairs.rows),
         ties_dropped=0 if keep_ties else int(tie.sum()),
         margin_dropped=int(small.sum()),
+        empty_dropped=int(empty.sum()),
         invalid=pairs.invalid,
-        margin_histogram=margin_histogram(pairs.rating_chosen - pairs.rating_rejected),
+        margin_histogram=margin_histogram(_margins(pairs)),
     )
     params = (strategy, sft, seed, keep_ties, min_margin, mapping)
-    out = Dataset(build_table(cols, pairs, sft), fingerprint=_fingerprint(dataset, params))
+    new = build_table(cols, pairs, sft)
+    kept = carried_columns(table, mapping, task, new.column_names)
+    rows = pa.array(pairs.rows, pa.int64())
+    for name in kept:
+        new = new.append_column(table.schema.field(name), table.column(name).take(rows))
+    features = Features.from_arrow_schema(new.schema)
+    source_features = getattr(dataset, "features", None) or {}
+    for name in kept:  # e.g. a ClassLabel stays one
+        if name in source_features:
+            features[name] = source_features[name]
+    out = Dataset(
+        new, info=DatasetInfo(features=features), fingerprint=_fingerprint(dataset, params)
+    )
     return BinarizeResult(CustomDataset.from_dataset(out, task), summary)
 
 
@@ -124,6 +145,28 @@ def prepare_dataset(
     return binarize(dataset, strategy, sft, seed, keep_ties, min_margin, columns).dataset
 
 
+def carried_columns(
+    table: pa.Table, mapping: BinarizeColumns, task: Task | None, produced: list[str]
+) -> list[str]:
+    """The input's own columns (e.g. `system`), kept beside the pairs as distilabel 0.6 does.
+
+    Not kept: the columns read for the pairs, what a generation or labelling run wrote
+    (requests, generations, the judge's outputs, `distil_metadata`) and any column the pairs
+    replace (an older `chosen`, say).
+    """
+    read = {mapping.name(role) for role in ("prompt", "generations", "ratings", "models")}
+    read.add(mapping.name("rationale"))
+    outputs = set(task.output_args_names) if task is not None else set()
+    dropped = read | outputs | set(RUN_COLUMNS) | {"generations", *JUDGE_OUTPUT_COLUMNS}
+    return [c for c in table.column_names if c not in dropped and c not in produced]
+
+
+def _margins(pairs: Pairs) -> np.ndarray:
+    """Rating gap per pair (inf where the gap of two huge ratings overflows)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return pairs.rating_chosen - pairs.rating_rejected
+
+
 def _fingerprint(dataset: Dataset | pa.Table, params: tuple[Any, ...]) -> str:
     """Derived from the input's fingerprint and the parameters (hashing the table is slow)."""
     source = getattr(dataset, "_fingerprint", None)
@@ -143,8 +186,8 @@ def build_table(cols: RatedColumns, pairs: Pairs, sft: bool) -> pa.Table:
         "prompt": prompt,
         "chosen": chosen,
         "rejected": conversation(prompt, rejected_text),
-        "rating_chosen": pa.array(pairs.rating_chosen, pa.float64()),
-        "rating_rejected": pa.array(pairs.rating_rejected, pa.float64()),
+        "rating_chosen": _rating(cols, pairs, True),
+        "rating_rejected": _rating(cols, pairs, False),
         "chosen_model": _per_item(cols.models, pairs, True),
         "rejected_model": _per_item(cols.models, pairs, False),
     }
@@ -154,6 +197,14 @@ def build_table(cols: RatedColumns, pairs: Pairs, sft: bool) -> pa.Table:
     if sft:
         data["messages"] = chosen
     return pa.table(data)
+
+
+def _rating(cols: RatedColumns, pairs: Pairs, chosen: bool) -> pa.Array:
+    """The chosen (or rejected) rating with the type it had in the input (7 stays 7)."""
+    source = cols.ratings.source_values
+    if source is None or pa.types.is_null(source.type):
+        return pa.array(pairs.rating_chosen if chosen else pairs.rating_rejected, pa.float64())
+    return _item(source, cols.ratings.starts, pairs, chosen)
 
 
 def _item(values: pa.Array, starts: np.ndarray, pairs: Pairs, chosen: bool) -> pa.Array:
@@ -209,11 +260,16 @@ def _roles(n: int) -> pa.Array:
 
 
 def margin_histogram(margin: np.ndarray) -> list[tuple[str, int]]:
-    """Pairs per rating gap: one entry per distinct gap, or equal-width bins when many."""
+    """Pairs per rating gap: one entry per distinct gap, or equal-width bins when many
+    (an overflowed, infinite gap gets its own "inf" entry)."""
     if not len(margin):
         return []
     values, counts = np.unique(margin, return_counts=True)
     if len(values) <= MAX_HISTOGRAM_BINS:
         return [(f"{v:g}", int(c)) for v, c in zip(values, counts, strict=True)]
-    counts, edges = np.histogram(margin, bins=MAX_HISTOGRAM_BINS)
-    return [(f"{edges[i]:.3g} to {edges[i + 1]:.3g}", int(c)) for i, c in enumerate(counts)]
+    finite = margin[np.isfinite(margin)]
+    infinite = len(margin) - len(finite)
+    with np.errstate(over="ignore", invalid="ignore"):
+        counts, edges = np.histogram(finite, bins=MAX_HISTOGRAM_BINS)
+    bins = [(f"{edges[i]:.3g} to {edges[i + 1]:.3g}", int(c)) for i, c in enumerate(counts)]
+    return [*bins, ("inf", infinite)] if infinite else bins

@@ -72,6 +72,8 @@ class ListColumn:
     starts: np.ndarray  # int64: where each row's items begin in `values`
     lengths: np.ndarray  # int64: items per row, -1 for a null list
     values: pa.Array
+    #: The values as stored, before any cast (ratings keep their type in the pairs).
+    source_values: pa.Array | None = None
 
     @classmethod
     def from_array(cls, array: pa.Array) -> ListColumn:
@@ -187,6 +189,7 @@ def _ratings(table: pa.Table, name: str) -> ListColumn:
     ):
         raise DistilError(f"column {name!r} (ratings) must hold lists of numbers, found {t}")
     column = ListColumn.from_array(array)
+    column.source_values = column.values
     column.values = column.values.cast(pa.float64())
     return column
 

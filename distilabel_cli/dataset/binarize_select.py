@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from distilabel_cli.dataset.binarize_columns import RatedColumns
 
@@ -47,8 +48,6 @@ def _list_lengths(array: pa.Array | None, n: int) -> np.ndarray | None:
     """Items per row of a list column (-1 for null lists); None for absent or text columns."""
     if array is None or not (pa.types.is_list(array.type) or pa.types.is_large_list(array.type)):
         return None
-    import pyarrow.compute as pc
-
     return pc.list_value_length(array).fill_null(-1).to_numpy(zero_copy_only=False)
 
 
@@ -84,7 +83,7 @@ def select_pairs(cols: RatedColumns, strategy: str, rng: np.random.Generator) ->
     within = np.arange(int(lengths.sum()), dtype=np.int64) - starts[row_of]
     ratings = _gather_float(cols.ratings.values, cols.ratings.starts[rows][row_of] + within)
     gen_null = _gather_null(cols.generations.values, cols.generations.starts[rows][row_of] + within)
-    usable = ~np.isnan(ratings) & ~gen_null
+    usable = np.isfinite(ratings) & ~gen_null  # NaN and +-inf are no ratings
 
     few = np.add.reduceat(usable, starts, dtype=np.int64) < 2 if len(rows) else np.zeros(0, bool)
     reason[rows[few]] = len(INVALID_REASONS)
@@ -143,6 +142,23 @@ def _random_below(
     running = np.cumsum(candidates, dtype=np.int64)
     before = running[starts] - candidates[starts]
     return np.searchsorted(running, before + pick + 1, side="left")
+
+
+def both_empty(cols: RatedColumns, pairs: Pairs) -> np.ndarray:
+    """Per pair: whether the chosen and the rejected responses are both empty (or blank)."""
+    values = cols.generations.values
+    if not len(pairs.rows):
+        return np.zeros(0, bool)
+    if pa.types.is_null(values.type):
+        values = values.cast(pa.string())
+    starts = cols.generations.starts[pairs.rows]
+
+    def empty(within: np.ndarray) -> np.ndarray:
+        texts = values.take(pa.array(starts + within, pa.int64()))
+        blank = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(texts)), 0)
+        return blank.fill_null(True).to_numpy(zero_copy_only=False)
+
+    return empty(pairs.chosen) & empty(pairs.rejected)
 
 
 def _gather_float(values: pa.Array, index: np.ndarray) -> np.ndarray:

@@ -67,7 +67,16 @@ class CustomDataset(Dataset):
 
     @classmethod
     def load_from_disk(cls, dataset_path: str | Path, **kwargs: Any) -> CustomDataset:  # type: ignore[override]
-        """Load data and, when their sidecars are there, its task and run record."""
+        """Load data and, when their sidecars are there, its task and run record.
+
+        A distil checkpoint folder opens as the dataset of the rows finished so far.
+        """
+        from distilabel_cli.dataset import is_checkpoint_folder
+
+        if is_checkpoint_folder(dataset_path):
+            from distilabel_cli.dataset.checkpoint_dataset import load_checkpoint_dataset
+
+            return load_checkpoint_dataset(dataset_path)
         dataset = Dataset.load_from_disk(str(dataset_path), **kwargs)
         run_file = Path(dataset_path) / RUN_SIDECAR
         run_info = json.loads(run_file.read_text(encoding="utf-8")) if run_file.is_file() else None
@@ -76,18 +85,21 @@ class CustomDataset(Dataset):
     def push_to_hub(  # type: ignore[override]
         self,
         repo_id: str,
+        *,
         private: bool = False,
         token: str | None = None,
         split: str = "train",
-        **_: Any,
+        push_task: bool = True,
     ) -> str:
         """Upload data, task sidecar, run record and a dataset card; returns the repo URL.
 
-        The token defaults to `HF_TOKEN` / `HF_API_TOKEN`.
+        The token defaults to `HF_TOKEN` / `HF_API_TOKEN`. `push_task=False` (distilabel
+        0.6's switch) leaves the task sidecar out. Any other argument is a TypeError.
         """
         from distilabel_cli.dataset.hub import push_dataset
 
-        return push_dataset(self, repo_id, private=private, token=token, split=split)
+        dataset = self if push_task else CustomDataset.from_dataset(self, None, self.run_info)
+        return push_dataset(dataset, repo_id, private=private, token=token, split=split)
 
     def to_argilla(
         self,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from typing import Any
 
 from distilabel_cli.errors import DistilError
@@ -31,6 +31,12 @@ class InferenceEndpointsLLM(LLM):
     `provider`), `endpoint_name` (+ `endpoint_namespace`, a dedicated Inference Endpoint
     whose URL is looked up at the first request) or `base_url` (a TGI or other server).
 
+    distilabel 0.6's arguments work too: `endpoint_name_or_model_id` becomes `base_url` for
+    a URL, `endpoint_name` with `endpoint_namespace` or for a name without "/", else
+    `model` (a Hub id such as "org/model"); `do_sample=False` means greedy
+    (`temperature=0`), `do_sample=True` samples at `temperature`. Nothing is looked up on
+    the network to decide.
+
     Token: `token`, else env HF_TOKEN / HF_API_TOKEN, else huggingface_hub's saved login.
     Each generation is its own request (seed + k when a seed is set). Judges ask for JSON
     with `response_format` (`json_schema`; huggingface_hub turns it into TGI's grammar for
@@ -47,13 +53,21 @@ class InferenceEndpointsLLM(LLM):
     provider: str | None = None
     stop: list[str] | None = None
     structured_output: str = "auto"
+    #: distilabel 0.6's single target argument (see the class docstring).
+    endpoint_name_or_model_id: InitVar[str | None] = None
+    #: distilabel 0.6's sampling switch: False is greedy decoding.
+    do_sample: InitVar[bool | None] = None
     _url: str | None = field(default=None, init=False, repr=False)
     _client: Any = field(default=None, init=False, repr=False)
     _resolving: asyncio.Lock | None = field(default=None, init=False, repr=False)
     _schema_mode: str | None = field(default=None, init=False, repr=False)
     _grammar_refused: bool = field(default=False, init=False, repr=False)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, endpoint_name_or_model_id: str | None, do_sample: bool | None) -> None:
+        if endpoint_name_or_model_id:
+            self._take_06_target(endpoint_name_or_model_id)
+        if do_sample is False:
+            self.temperature = 0.0
         given = [k for k in ("model", "endpoint_name", "base_url") if getattr(self, k)]
         if len(given) != 1:
             raise DistilError(
@@ -68,6 +82,20 @@ class InferenceEndpointsLLM(LLM):
         modes = {"auto": "json_schema", "json_schema": "json_schema", "json_object": "json_object"}
         self._schema_mode = modes.get(self.structured_output)
         self._url = self.base_url
+
+    def _take_06_target(self, value: str) -> None:
+        """Map 0.6's `endpoint_name_or_model_id` onto `base_url`, `endpoint_name` or `model`."""
+        given = [k for k in ("model", "endpoint_name", "base_url") if getattr(self, k)]
+        if given:
+            raise DistilError(
+                f"inference-endpoints: give endpoint_name_or_model_id or {given[0]}, not both"
+            )
+        if value.startswith(("http://", "https://")):
+            self.base_url = value
+        elif self.endpoint_namespace or "/" not in value:
+            self.endpoint_name = value
+        else:
+            self.model = value
 
     @property
     def model_name(self) -> str:

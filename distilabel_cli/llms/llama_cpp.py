@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,9 @@ class LlamaCppLLM(LLM):
     """llama-cpp-python model: `model` is "embedded", a .gguf path or a loaded `Llama`.
 
     The model is loaded lazily in a dedicated worker thread; requests run there one at a
-    time (a `Llama` is not thread-safe), so the event loop never blocks.
+    time (a `Llama` is not thread-safe), so the event loop never blocks. A model this LLM
+    loaded is closed by `close()`, when the LLM is garbage-collected, or at interpreter
+    exit, whichever comes first (never later, in llama.cpp's noisy `__del__`).
     """
 
     model: Any = "embedded"
@@ -29,6 +32,7 @@ class LlamaCppLLM(LLM):
     n_threads: int | None = None
     _llama: Any = field(default=None, init=False, repr=False)
     _executor: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+    _finalizer: weakref.finalize | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.model, str | Path):
@@ -58,6 +62,8 @@ class LlamaCppLLM(LLM):
             if self.seed is not None:
                 kwargs["seed"] = self.seed
             self._llama = Llama(model_path=str(self._path), **kwargs)
+            # runs at exit while llama_cpp's modules are still whole (atexit)
+            self._finalizer = weakref.finalize(self, self._llama.close)
         return self._llama
 
     def load(self) -> None:
@@ -127,6 +133,7 @@ class LlamaCppLLM(LLM):
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
-        if self._llama is not None and self._path is not None:
-            self._llama.close()
+        if self._finalizer is not None:  # a model this LLM loaded itself
+            self._finalizer()
+            self._finalizer = None
             self._llama = None

@@ -167,6 +167,10 @@ class LLMPool(LLM):
             else:  # e.g. first_error: the first member's that has one
                 setattr(self.usage, f.name, next((v for v in values if v is not None), None))
 
+    async def aclose(self) -> None:
+        """Release every member's loop-bound resources (e.g. aiohttp sessions)."""
+        await asyncio.gather(*(llm.aclose() for llm in self.llms))
+
     def close(self) -> None:
         """Close every member, even when one of them fails to."""
         errors = []

@@ -1,67 +1,47 @@
-"""ProcessLLM: an LLM that is loaded and runs in its own (spawned) child process."""
+"""ProcessLLM: an LLM that is loaded and runs in its own child process.
+
+The child is a fresh interpreter started by `process_launch` (see there why not
+`multiprocessing`): scripts without `if __name__ == "__main__":`, stdin, `python -c` and
+notebooks work as they did with distilabel 0.6, and it is safe with threads and CUDA.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import multiprocessing
-import os
-import pickle
 import signal
 import threading
 import weakref
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
+from multiprocessing import Pipe
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from distilabel_cli.errors import DistilError
 from distilabel_cli.llms.base import LLM, Completion, FatalLLMError, StructuredOutputUnsupported
-from distilabel_cli.llms.process_child import PIN_VARIABLE, serve
+from distilabel_cli.llms.process_launch import ChildHandle, child_sys_path, dump_load_fn
 from distilabel_cli.tasks.base import Task
 from distilabel_cli.tasks.prompt import FormattedPrompt, PromptFormat
 
 LoadLLMFn = Callable[[Task], LLM]
-#: Held while a child is spawned with a pinned environment (children inherit os.environ).
-_SPAWN_LOCK = threading.Lock()
-
-
-@contextmanager
-def _spawn_environment(gpus: str | None) -> Iterator[None]:
-    with _SPAWN_LOCK:
-        old = os.environ.get(PIN_VARIABLE)
-        if gpus is not None:
-            os.environ[PIN_VARIABLE] = gpus
-        try:
-            yield
-        finally:
-            if gpus is not None and old is None:
-                del os.environ[PIN_VARIABLE]
-            elif gpus is not None:
-                os.environ[PIN_VARIABLE] = old  # type: ignore[assignment]
 
 
 class ChildProcess:
-    """One spawned child serving an LLM; a reader thread resolves the parent's futures."""
+    """One child interpreter serving an LLM; a reader thread resolves the parent's futures."""
 
     def __init__(self, load_llm_fn: LoadLLMFn, task: Task, gpus: str | None, label: str):
+        kind, payload = dump_load_fn(load_llm_fn, task, label)
+        requests_out, requests_in = Pipe(duplex=False)
+        responses_out, responses_in = Pipe(duplex=False)
         try:
-            payload = pickle.dumps((load_llm_fn, task))
-        except Exception as exc:  # noqa: BLE001 - pickling raises many types
-            raise DistilError(
-                f"{label}: load_llm_fn must be picklable (a top-level function): {exc}"
-            ) from None
-        context = multiprocessing.get_context("spawn")
-        requests_out, requests_in = context.Pipe(duplex=False)
-        responses_out, responses_in = context.Pipe(duplex=False)
-        self.process = context.Process(
-            target=serve, args=(requests_out, responses_in, payload, gpus), name=label
-        )
-        with _spawn_environment(gpus):  # set before the child's interpreter even starts
-            self.process.start()
-        requests_out.close()
-        responses_in.close()
+            self.process = ChildHandle(requests_out.fileno(), responses_in.fileno(), gpus, label)
+        finally:
+            requests_out.close()
+            responses_in.close()
+        with suppress(OSError):  # it died at once: the reader reports how
+            requests_in.send((child_sys_path(), kind, payload))
         self.label = label
         self._requests: Connection = requests_in
         self._responses: Connection = responses_out
@@ -90,8 +70,9 @@ class ChildProcess:
         return await future
 
     def _read(self) -> None:
+        sentinel = self.process.sentinel
         while True:
-            ready = wait([self._responses, self.process.sentinel])
+            ready = wait([self._responses] if sentinel is None else [self._responses, sentinel])
             if self._responses not in ready:
                 break  # the child exited and left nothing to read
             try:
@@ -135,6 +116,7 @@ class ChildProcess:
         self._finalizer()
         self._reader.join(timeout=10)
         self._responses.close()
+        self.process.close()
 
 
 def _resolve(loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], value: Any) -> None:
@@ -146,7 +128,7 @@ def _resolve(loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], value
         loop.call_soon_threadsafe(set_result)
 
 
-def _stop(process: multiprocessing.process.BaseProcess, requests: Connection) -> None:
+def _stop(process: ChildHandle, requests: Connection) -> None:
     with suppress(OSError, ValueError):
         requests.send(None)
     process.join(timeout=10)
@@ -161,13 +143,15 @@ def _stop(process: multiprocessing.process.BaseProcess, requests: Connection) ->
 
 @dataclass(kw_only=True)
 class ProcessLLM(LLM):
-    """The LLM `load_llm_fn(task)` returns, built and run in a spawned child process.
+    """The LLM `load_llm_fn(task)` returns, built and run in a child process.
 
-    `load_llm_fn` must be picklable (a top-level function). With `gpus=[0, 1]` the child
-    starts with `CUDA_VISIBLE_DEVICES=0,1`. Requests overlap when the child's LLM allows
-    it; `concurrency` (0: the child LLM's own) bounds those in flight. Sampling settings
-    and the prompt format are the child LLM's, mirrored here once it is loaded. A dead
-    child fails the requests it had and every later one (`Completion.error`), never hangs.
+    `load_llm_fn` is a top-level function: of a module (sent by reference) or of the main
+    script, stdin, `-c` or a notebook (sent by value; no `__main__` guard needed, nothing
+    is run twice). With `gpus=[0, 1]` the child starts with `CUDA_VISIBLE_DEVICES=0,1`.
+    Requests overlap when the child's LLM allows it; `concurrency` (0: the child LLM's
+    own) bounds those in flight. Sampling settings and the prompt format are the child
+    LLM's, mirrored here once it is loaded. A dead child fails the requests it had and
+    every later one (`Completion.error`), never hangs.
     """
 
     load_llm_fn: LoadLLMFn
@@ -178,7 +162,7 @@ class ProcessLLM(LLM):
     _child: ChildProcess | None = field(default=None, init=False, repr=False)
 
     def start(self) -> None:
-        """Spawn the child (it loads its LLM in the background); idempotent."""
+        """Start the child (it loads its LLM in the background); idempotent."""
         if self._child is None:
             label = self.label or f"ProcessLLM({_name_of(self.load_llm_fn)})"
             gpus = None if self.gpus is None else ",".join(str(g) for g in self.gpus)

@@ -1,16 +1,17 @@
 """The child side of `ProcessLLM`: load the LLM, then answer requests in an event loop.
 
-Two one-way pipes: requests `(id, prompt, n, schema)` come in; `(kind, id, payload)` go
-out: `ready` or `load_error` once, then one `result` per request. A `None` request (or the
-parent closing its end) stops the child.
+Two one-way pipes, whose fds the parent passes as arguments (`process_launch`). The first
+message in is `(sys.path, kind, payload)`: how to load `(load_llm_fn, task)`. Then requests
+`(id, prompt, n, schema)` come in; `(kind, id, payload)` go out: `ready` or `load_error`
+once, then one `result` per request. A `None` request (or the parent closing its end)
+stops the child, which then closes its LLM (connection pools, model) before it exits.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import pickle
 import signal
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import asdict
@@ -19,8 +20,7 @@ from typing import Any
 
 from distilabel_cli.errors import DistilError
 from distilabel_cli.llms.base import LLM, FatalLLMError, StructuredOutputUnsupported
-
-PIN_VARIABLE = "CUDA_VISIBLE_DEVICES"
+from distilabel_cli.llms.process_launch import load_payload
 
 
 def describe(llm: LLM) -> dict[str, Any]:
@@ -40,13 +40,20 @@ def describe(llm: LLM) -> dict[str, Any]:
     }
 
 
-def serve(requests: Connection, conn: Connection, payload: bytes, gpus: str | None) -> None:
-    """Entry point of the child process (`payload`: pickled `(load_llm_fn, task)`)."""
-    if gpus is not None:  # already in the environment the parent spawned us with
-        os.environ[PIN_VARIABLE] = gpus
+def main() -> None:
+    """Entry point of the child interpreter: `python -c CHILD_ENTRY REQUESTS RESPONSES LABEL`."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's; it stops us
+    requests = Connection(int(sys.argv[1]), writable=False)
+    conn = Connection(int(sys.argv[2]), readable=False)
+    serve(requests, conn)
+
+
+def serve(requests: Connection, conn: Connection) -> None:
+    """Load the LLM the first message describes, then answer requests until told to stop."""
     try:
-        load_llm_fn, task = pickle.loads(payload)
+        sys_path, kind, payload = requests.recv()
+        sys.path[:] = sys_path  # the parent's: functions sent by reference import from it
+        load_llm_fn, task = load_payload(kind, payload)
         llm = load_llm_fn(task)
         if not isinstance(llm, LLM):
             raise TypeError(f"load_llm_fn returned {type(llm).__name__}, not an LLM")
@@ -65,6 +72,7 @@ def serve(requests: Connection, conn: Connection, payload: bytes, gpus: str | No
     finally:
         llm.close()
         conn.close()
+        requests.close()
 
 
 async def _serve_requests(requests: Connection, conn: Connection, llm: LLM) -> None:
@@ -85,6 +93,8 @@ async def _serve_requests(requests: Connection, conn: Connection, llm: LLM) -> N
     finally:
         for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await llm.aclose()  # in its loop: no "Unclosed client session" at exit
         reader.shutdown(wait=False)
 
 

@@ -130,3 +130,7 @@ def _guided_json(schema: dict[str, Any]) -> dict[str, Any]:
         return {"guided_decoding": GuidedDecodingParams(json=schema)}
     except ImportError as exc:
         raise StructuredOutputUnsupported("this vLLM has no guided decoding") from exc
+
+
+#: distilabel 0.6's spelling.
+vLLM = VLLM  # noqa: N816

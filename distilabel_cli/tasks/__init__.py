@@ -81,6 +81,9 @@ def task_from_sidecar(data: dict[str, Any]) -> Task | None:
         return None
     cls = task_class(known[name])
     fields = {k: v for k, v in data.items() if k in cls.model_fields}
+    from_06 = getattr(cls, "fields_from_distilabel_06", None)
+    if from_06 is not None:  # 0.6 stored other fields for the same settings
+        fields = from_06(data, fields)
     try:
         return cls(**fields)
     except ValueError:

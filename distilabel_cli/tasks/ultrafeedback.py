@@ -10,7 +10,11 @@ from distilabel_cli.tasks.base import Task, template_env
 from distilabel_cli.tasks.parsing import parse_ratings
 from distilabel_cli.tasks.prompt import Prompt
 from distilabel_cli.tasks.schemas import array_of, integer_enum, object_schema, string_schema
-from distilabel_cli.tasks.ultrafeedback_rubrics import DEFAULT_JUDGE_SYSTEM_PROMPT, RUBRICS
+from distilabel_cli.tasks.ultrafeedback_rubrics import (
+    DEFAULT_JUDGE_SYSTEM_PROMPT,
+    RUBRICS,
+    aspect_from_distilabel_06,
+)
 
 MIN_RATING, MAX_RATING = 1, 5
 #: Keeps a rambling judge from using up its token budget on the first response.
@@ -36,7 +40,23 @@ class UltraFeedbackTask(Task):
         return cls(aspect=aspect, **kwargs)
 
     @classmethod
+    def fields_from_distilabel_06(
+        cls, sidecar: dict[str, Any], fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Fields for a sidecar saved by distilabel 0.6, which stored the rubric
+        (`task_description`, `ratings`) instead of the aspect."""
+        if "aspect" in sidecar:
+            return fields
+        aspect = aspect_from_distilabel_06(sidecar.get("task_description"), sidecar.get("ratings"))
+        return fields if aspect is None else {**fields, "aspect": aspect}
+
+    @classmethod
     def for_overall_quality(cls, **kwargs: Any) -> UltraFeedbackTask:
+        return cls(aspect="text-quality", **kwargs)
+
+    @classmethod
+    def for_text_quality(cls, **kwargs: Any) -> UltraFeedbackTask:
+        """distilabel 0.6's name for `for_overall_quality`."""
         return cls(aspect="text-quality", **kwargs)
 
     @classmethod

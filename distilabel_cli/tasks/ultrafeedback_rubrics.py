@@ -81,3 +81,44 @@ DEFAULT_JUDGE_SYSTEM_PROMPT = (
     "You are a careful, impartial judge of AI responses. You rate each response on its own "
     "merits against the rubric you are given."
 )
+
+#: Words in the heading of a distilabel 0.6 `task_description`, per aspect (checked in order).
+_06_HEADINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("text-quality", ("text quality",)),
+    ("honesty", ("honesty",)),
+    ("truthfulness", ("truthfulness", "hallucination")),
+    ("helpfulness", ("helpfulness", "informativeness")),
+    ("instruction-following", ("instruction following", "instruction-following")),
+)
+#: Words in the description of a 0.6 aspect's lowest rating.
+_06_LOWEST_RATINGS: tuple[tuple[str, str], ...] = (
+    ("text-quality", "low quality"),
+    ("helpfulness", "severely incorrect"),
+    ("truthfulness", "hallucinated"),
+    ("honesty", "confidently incorrect"),
+    ("instruction-following", "irrelevant"),
+)
+
+
+def aspect_from_distilabel_06(task_description: object, ratings: object) -> str | None:
+    """The aspect a distilabel 0.6 UltraFeedbackTask sidecar was made for, or None.
+
+    0.6 stored the rubric text instead of the aspect: its `task_description` opens with a
+    heading such as "# Honesty and Uncertainty Expression Assessment", and its `ratings`
+    describe each score (the lowest: "**Confidently Incorrect**: ...").
+    """
+    if isinstance(task_description, str):
+        lines = [line.strip() for line in task_description.splitlines() if line.strip()]
+        heading = next((line for line in lines if line.startswith("#")), lines[0] if lines else "")
+        heading = heading.lower()
+        for aspect, words in _06_HEADINGS:
+            if any(word in heading for word in words):
+                return aspect
+    scored = [r for r in ratings if isinstance(r, dict)] if isinstance(ratings, list) else []
+    if scored:
+        first = min(scored, key=lambda r: r.get("value") if isinstance(r.get("value"), int) else 0)
+        lowest = str(first.get("description", "")).lower()
+        for aspect, words in _06_LOWEST_RATINGS:
+            if words in lowest:
+                return aspect
+    return None
