@@ -180,10 +180,14 @@ def test_build_pipeline_registers_the_spec_secrets() -> None:
     assert redact(f"{key} http://me:{password}@h/v1") == f"{MASK} http://me:{MASK}@h/v1"
 
 
-def test_log_records_of_distil_loggers_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
+def test_log_records_of_distil_loggers_are_redacted(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     key = fresh()
     register_secret(key)
     caplog.set_level(logging.INFO)
+    notes = logging.getLogger("distilabel_cli.argilla")
+    monkeypatch.setattr(notes, "propagate", True)  # an in-process CLI run turns it off
     for name in ("distilabel_cli", "distilabel_cli.argilla"):
         logging.getLogger(name).info("server said %s", f"bad key {key}")
         try:
