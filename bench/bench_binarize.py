@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from datasets import Dataset
 
-from distilabel_cli.dataset.binarize import binarize
+from distilabel_cli.dataset.binarize.core import binarize
 
 MODELS = ("model-a", "model-b", "model-c", "model-d")
 

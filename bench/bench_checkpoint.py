@@ -28,7 +28,7 @@ from pathlib import Path
 from bench_engine import HTTPBackend, Scenario, machine, make_dataset
 from datasets import Dataset
 
-from distilabel_cli.dataset.checkpoint import DatasetCheckpoint
+from distilabel_cli.dataset.checkpoint.store import DatasetCheckpoint
 from distilabel_cli.pipeline import resume
 
 SCENARIO = Scenario(name="C", rows=5000, service_time=0.01, slots=256, concurrency=256, judge=False)

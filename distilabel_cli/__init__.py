@@ -15,8 +15,8 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from distilabel_cli.dataset import load_dataset
-    from distilabel_cli.dataset.binarize import prepare_dataset
-    from distilabel_cli.dataset.checkpoint import DatasetCheckpoint
+    from distilabel_cli.dataset.binarize.core import prepare_dataset
+    from distilabel_cli.dataset.checkpoint.store import DatasetCheckpoint
     from distilabel_cli.dataset.custom_dataset import CustomDataset
     from distilabel_cli.llms import (
         LLM,

@@ -284,7 +284,7 @@ def test_spec_output_pushes_after_a_run(
     argilla_server: ArgillaServer,
     generations: CustomDataset,
 ) -> None:
-    from distilabel_cli.pipeline.run import push_output
+    from distilabel_cli.dataset.io.outputs import push_output
     from distilabel_cli.spec.models import PipelineSpec
 
     spec = PipelineSpec.model_validate(

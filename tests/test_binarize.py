@@ -18,7 +18,7 @@ import pytest
 from datasets import Dataset
 
 from distilabel_cli import CustomDataset, UltraFeedbackTask, prepare_dataset
-from distilabel_cli.dataset.binarize import binarize, margin_histogram
+from distilabel_cli.dataset.binarize.core import binarize, margin_histogram
 from distilabel_cli.errors import DistilError
 from distilabel_cli.tasks import TextGenerationTask
 

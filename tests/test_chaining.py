@@ -10,8 +10,8 @@ from conftest import REPO
 from datasets import Dataset
 
 from distilabel_cli.dataset.custom_dataset import CustomDataset
-from distilabel_cli.dataset.explode import explode
-from distilabel_cli.dataset.inputs import input_columns, load_input
+from distilabel_cli.dataset.io.explode import explode
+from distilabel_cli.dataset.io.inputs import input_columns, load_input
 from distilabel_cli.errors import DistilError
 from distilabel_cli.spec.models import InputSpec
 from distilabel_cli.tasks import TextGenerationTask

@@ -16,7 +16,8 @@ import pytest
 from datasets import Dataset
 
 from distilabel_cli import Pipeline, TextGenerationTask, UltraFeedbackTask
-from distilabel_cli.dataset.checkpoint import (
+from distilabel_cli.dataset.checkpoint.session import CheckpointMismatch
+from distilabel_cli.dataset.checkpoint.store import (
     ROWS_FILE,
     CheckpointWriter,
     DatasetCheckpoint,
@@ -25,7 +26,6 @@ from distilabel_cli.dataset.checkpoint import (
 )
 from distilabel_cli.errors import DistilError, RunAborted
 from distilabel_cli.llms.base import LLM, Completion, FatalLLMError
-from distilabel_cli.pipeline.resume import CheckpointMismatch
 
 
 @dataclass(kw_only=True)

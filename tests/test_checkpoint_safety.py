@@ -18,19 +18,20 @@ from counting_server import CountingServer
 from datasets import Dataset
 from flaky_server import Fault, FlakyServer
 
-from distilabel_cli.dataset.checkpoint import (
+from distilabel_cli.dataset.checkpoint.as_dataset import load_checkpoint_dataset
+from distilabel_cli.dataset.checkpoint.lock import CheckpointLock
+from distilabel_cli.dataset.checkpoint.session import resume_hint
+from distilabel_cli.dataset.checkpoint.store import (
     LOCK_FILE,
     MARKER_FILE,
     ROWS_FILE,
     DatasetCheckpoint,
 )
-from distilabel_cli.dataset.checkpoint_dataset import load_checkpoint_dataset
-from distilabel_cli.dataset.checkpoint_lock import CheckpointLock
 from distilabel_cli.dataset.custom_dataset import CustomDataset
 from distilabel_cli.errors import DistilError, RunAborted
 from distilabel_cli.llms.openai import OpenAILLM
 from distilabel_cli.pipeline.engine import aborted
-from distilabel_cli.pipeline.pipeline import Pipeline, resume_hint
+from distilabel_cli.pipeline.pipeline import Pipeline
 from distilabel_cli.tasks import TextGenerationTask, UltraFeedbackTask
 
 SPEC = """\
@@ -155,7 +156,7 @@ def test_second_run_on_a_locked_checkpoint_is_refused_with_the_pid(tmp_path: Pat
             (
                 "import sys, time\n"
                 "from pathlib import Path\n"
-                "from distilabel_cli.dataset.checkpoint_lock import CheckpointLock\n"
+                "from distilabel_cli.dataset.checkpoint.lock import CheckpointLock\n"
                 f"CheckpointLock(Path({str(folder / LOCK_FILE)!r})).acquire()\n"
                 "print('locked', flush=True)\n"
                 "sys.stdin.read()\n"

@@ -18,7 +18,7 @@ import pytest
 from counting_server import CountingServer
 
 from distilabel_cli import CustomDataset
-from distilabel_cli.dataset.checkpoint import ROWS_FILE, read_checkpoint
+from distilabel_cli.dataset.checkpoint.store import ROWS_FILE, read_checkpoint
 
 ROWS = 40
 SPEC = """\

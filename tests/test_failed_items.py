@@ -16,7 +16,7 @@ import pytest
 from cli_helpers import distil
 from flaky_server import Fault, FlakyServer, bucket
 
-from distilabel_cli.dataset.checkpoint import read_checkpoint
+from distilabel_cli.dataset.checkpoint.store import read_checkpoint
 from distilabel_cli.dataset.custom_dataset import CustomDataset
 
 ROWS = 100

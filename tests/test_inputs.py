@@ -10,9 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 from datasets import Dataset, DatasetDict
 
-from distilabel_cli.dataset import inputs as inputs_module
 from distilabel_cli.dataset.custom_dataset import TASK_SIDECAR, CustomDataset
-from distilabel_cli.dataset.inputs import input_columns, load_input, parse_split
+from distilabel_cli.dataset.io import inputs as inputs_module
+from distilabel_cli.dataset.io.inputs import input_columns, load_input, parse_split
 from distilabel_cli.errors import DistilError
 from distilabel_cli.spec.models import InputSpec
 from distilabel_cli.tasks import TextGenerationTask, UltraFeedbackTask

@@ -35,7 +35,7 @@ from distilabel_cli import (
     prepare_dataset,
     vLLM,
 )
-from distilabel_cli.dataset.binarize import binarize
+from distilabel_cli.dataset.binarize.core import binarize
 from distilabel_cli.dataset.custom_dataset import TASK_SIDECAR
 from distilabel_cli.errors import DistilError
 from distilabel_cli.tasks import all_task_classes

@@ -21,7 +21,7 @@ from datasets import Dataset
 from echo_key_server import EchoKeyServer
 
 from distilabel_cli import CustomDataset, InferenceEndpointsLLM, OpenAILLM, TextGenerationTask
-from distilabel_cli.dataset.card import dataset_card
+from distilabel_cli.dataset.io.card import dataset_card
 from distilabel_cli.llms.base import Completion
 from distilabel_cli.llms.pool import LLMPool
 from distilabel_cli.pipeline.build import build_pipeline

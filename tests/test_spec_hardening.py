@@ -16,7 +16,7 @@ from distilabel_cli.cli.app import app
 from distilabel_cli.errors import DistilError, SpecError
 from distilabel_cli.llms.llama_cpp import LlamaCppLLM
 from distilabel_cli.pipeline import Pipeline
-from distilabel_cli.pipeline.build import build_task
+from distilabel_cli.pipeline.build_task import build_task
 from distilabel_cli.spec.env import UnsetVariableError, expand_env
 from distilabel_cli.spec.loader import load_spec
 from distilabel_cli.tasks import TextGenerationTask, UltraFeedbackTask

@@ -12,7 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from distilabel_cli import Pipeline
 from distilabel_cli.llms.base import LLM, Completion
-from distilabel_cli.pipeline.build import build_task
+from distilabel_cli.pipeline.build_task import build_task
 from distilabel_cli.spec.tasks import TaskSpec
 from distilabel_cli.tasks import TASK_TYPES, task_from_sidecar
 from distilabel_cli.tasks.evol_instruct import EXAMPLES, EvolComplexityTask, EvolInstructTask

@@ -68,7 +68,7 @@ def push_argilla(
     """Push a generated or labelled dataset to Argilla for human review (create or append)."""
     from distilabel_cli.dataset.argilla import to_argilla
     from distilabel_cli.dataset.argilla.convert import connect_for_push
-    from distilabel_cli.dataset.inputs import load_input
+    from distilabel_cli.dataset.io.inputs import load_input
 
     disable_progress_bars()
     _show_notes()

@@ -13,11 +13,11 @@ from rich.table import Table
 
 from distilabel_cli.cli.errors import user_errors
 from distilabel_cli.cli.options import Debug
-from distilabel_cli.dataset.binarize import BinarizeSummary
-from distilabel_cli.dataset.binarize import binarize as binarize_dataset
-from distilabel_cli.dataset.binarize_columns import BinarizeColumns
+from distilabel_cli.dataset.binarize.columns import BinarizeColumns
+from distilabel_cli.dataset.binarize.core import BinarizeSummary
+from distilabel_cli.dataset.binarize.core import binarize as binarize_dataset
 from distilabel_cli.dataset.custom_dataset import CustomDataset
-from distilabel_cli.dataset.inputs import load_input, resolve_input_path
+from distilabel_cli.dataset.io.inputs import load_input, resolve_input_path
 from distilabel_cli.errors import DistilError
 from distilabel_cli.spec.models import InputSpec
 

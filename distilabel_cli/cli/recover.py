@@ -30,7 +30,7 @@ def recover(
     """Save the rows a checkpoint holds so far (every finished row) as a dataset folder."""
     from datasets import disable_progress_bars
 
-    from distilabel_cli.dataset.checkpoint_dataset import load_checkpoint_dataset
+    from distilabel_cli.dataset.checkpoint.as_dataset import load_checkpoint_dataset
 
     disable_progress_bars()
     with user_errors(debug):
@@ -57,7 +57,7 @@ def _local_folder(checkpoint: str, scratch: Path) -> Path:
         if not folder.is_dir():
             raise DistilError(f"{checkpoint}: no such checkpoint folder")
         return folder
-    from distilabel_cli.dataset.hub_checkpoint import HubCheckpointSync
+    from distilabel_cli.dataset.checkpoint.hub_mirror import HubCheckpointSync
 
     repo_id = checkpoint[len(prefix) :].strip("/")
     sync = HubCheckpointSync(scratch / "checkpoint", repo_id, None)

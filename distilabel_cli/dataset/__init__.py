@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from distilabel_cli.dataset.binarize import prepare_dataset
-    from distilabel_cli.dataset.checkpoint import DatasetCheckpoint
+    from distilabel_cli.dataset.binarize.core import prepare_dataset
+    from distilabel_cli.dataset.checkpoint.store import DatasetCheckpoint
     from distilabel_cli.dataset.custom_dataset import CustomDataset
 
 #: Public name -> (module under distilabel_cli.dataset, attribute).
@@ -24,7 +24,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
 
 def is_checkpoint_folder(path: str | Path) -> bool:
     """Whether `path` is a folder distil's checkpoint wrote (it holds the marker file)."""
-    from distilabel_cli.dataset.checkpoint import MARKER_FILE
+    from distilabel_cli.dataset.checkpoint.store import MARKER_FILE
 
     return (Path(path) / MARKER_FILE).is_file()
 
@@ -35,13 +35,13 @@ def load_dataset(
     """A Hub dataset id, a saved folder or a checkpoint folder, with its task restored.
 
     A checkpoint folder opens as the dataset of the rows finished so far; anything else
-    goes through `datasets.load_dataset` (see `distilabel_cli.dataset.hub.load_dataset`).
+    goes through `datasets.load_dataset` (see `distilabel_cli.dataset.io.hub.load_dataset`).
     """
     if is_checkpoint_folder(repo_id):
-        from distilabel_cli.dataset.checkpoint_dataset import load_checkpoint_dataset
+        from distilabel_cli.dataset.checkpoint.as_dataset import load_checkpoint_dataset
 
         return load_checkpoint_dataset(repo_id)
-    from distilabel_cli.dataset.hub import load_dataset as load_hub_dataset
+    from distilabel_cli.dataset.io.hub import load_dataset as load_hub_dataset
 
     return load_hub_dataset(str(repo_id), split=split, token=token, **kwargs)
 

@@ -74,7 +74,7 @@ class CustomDataset(Dataset):
         from distilabel_cli.dataset import is_checkpoint_folder
 
         if is_checkpoint_folder(dataset_path):
-            from distilabel_cli.dataset.checkpoint_dataset import load_checkpoint_dataset
+            from distilabel_cli.dataset.checkpoint.as_dataset import load_checkpoint_dataset
 
             return load_checkpoint_dataset(dataset_path)
         dataset = Dataset.load_from_disk(str(dataset_path), **kwargs)
@@ -96,7 +96,7 @@ class CustomDataset(Dataset):
         The token defaults to `HF_TOKEN` / `HF_API_TOKEN`. `push_task=False` (distilabel
         0.6's switch) leaves the task sidecar out. Any other argument is a TypeError.
         """
-        from distilabel_cli.dataset.hub import push_dataset
+        from distilabel_cli.dataset.io.hub import push_dataset
 
         dataset = self if push_task else CustomDataset.from_dataset(self, None, self.run_info)
         return push_dataset(dataset, repo_id, private=private, token=token, split=split)

@@ -9,11 +9,11 @@ from distilabel_cli.llms.llama_cpp import LlamaCppLLM
 from distilabel_cli.llms.openai import OpenAILLM
 from distilabel_cli.pipeline.build_backends import BACKEND_SPECS, build_backend, with_batch_size
 from distilabel_cli.pipeline.build_pool import build_pool, build_process_llm
+from distilabel_cli.pipeline.build_task import build_task
 from distilabel_cli.pipeline.pipeline import Pipeline
 from distilabel_cli.redact import register_llm_secrets, register_spec_secrets
-from distilabel_cli.spec.models import LlamaCppSpec, LLMSpec, PipelineSpec, StageSpec, TaskSpec
-from distilabel_cli.spec.tasks import CustomTaskSpec
-from distilabel_cli.tasks import TASK_TYPES, Task
+from distilabel_cli.spec.models import LlamaCppSpec, LLMSpec, PipelineSpec, StageSpec
+from distilabel_cli.tasks import Task
 
 _SAMPLING = (
     "max_new_tokens",
@@ -26,22 +26,6 @@ _SAMPLING = (
     "requests_per_minute",
     "tokens_per_minute",
 )
-
-
-def build_task(spec: TaskSpec, spec_dir: Path | None = None) -> Task:
-    """The task object a task spec describes (a custom template is read from disk)."""
-    kwargs = spec.model_dump(exclude={"type"}, exclude_none=True)
-    if isinstance(spec, CustomTaskSpec):
-        kwargs["template"] = str(resolve_template(spec.template, spec_dir))
-    return TASK_TYPES[spec.type](**kwargs)
-
-
-def resolve_template(path: str, spec_dir: Path | None) -> Path:
-    """A template path as given: relative to the spec's folder first, then the cwd."""
-    given = Path(path).expanduser()
-    if spec_dir is not None and not given.is_absolute() and (spec_dir / given).exists():
-        return spec_dir / given
-    return given
 
 
 def build_llm(spec: LLMSpec, task: Task, label: str = "llm") -> LLM:

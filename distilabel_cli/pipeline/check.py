@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from distilabel_cli.dataset.inputs import input_columns
+from distilabel_cli.dataset.io.inputs import input_columns
 from distilabel_cli.errors import DistilError, SpecError
-from distilabel_cli.pipeline.build import build_task
+from distilabel_cli.pipeline.build_task import build_task
 from distilabel_cli.pipeline.pipeline import GENERATION_COLUMNS, missing_columns
 from distilabel_cli.spec.loader import SpecSource
 from distilabel_cli.spec.models import PipelineSpec

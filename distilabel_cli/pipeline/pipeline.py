@@ -12,15 +12,16 @@ from typing import Any, TypeVar
 from datasets import Dataset, Features, List, Value, concatenate_datasets
 
 from distilabel_cli import __version__
-from distilabel_cli.dataset.checkpoint import DatasetCheckpoint
+from distilabel_cli.dataset.checkpoint.session import CheckpointSession, resume_hint
+from distilabel_cli.dataset.checkpoint.store import DatasetCheckpoint
 from distilabel_cli.dataset.custom_dataset import CustomDataset
 from distilabel_cli.errors import DistilError, RunAborted, RunInterrupted
 from distilabel_cli.llms.base import LLM
 from distilabel_cli.llms.batched import BatchedLLM
 from distilabel_cli.pipeline.engine import METADATA_COLUMN, Engine, EngineHooks
+from distilabel_cli.pipeline.fingerprint import pipeline_fingerprint
 from distilabel_cli.pipeline.progress import RunProgress
 from distilabel_cli.pipeline.report import RunReport
-from distilabel_cli.pipeline.resume import CheckpointSession, pipeline_fingerprint
 from distilabel_cli.redact import register_llm_secrets
 from distilabel_cli.tasks.base import Task
 from distilabel_cli.tasks.prompt import CHAT_FORMATS
@@ -132,7 +133,7 @@ class Pipeline:
             with self._progress(display_progress_bar, len(rows), session) as progress:
                 engine.hooks = chain_hooks(
                     progress.hooks() if progress else None,
-                    session.hooks() if session else None,
+                    EngineHooks(**session.callbacks()) if session else None,
                     hooks,
                 )
                 results = run_coroutine(engine.run(rows, session.prefilled if session else None))
@@ -250,20 +251,6 @@ def _checkpoint(strategy: DatasetCheckpoint | bool | None) -> DatasetCheckpoint 
             f"not {type(strategy).__name__}"
         )
     return strategy
-
-
-def resume_hint(checkpoint: DatasetCheckpoint) -> str:
-    """How to resume after an interrupted or failed run, in the caller's words."""
-    if checkpoint.from_cli:
-        again = (
-            "the command again without --fresh"
-            if checkpoint.resume == "fresh"
-            else ("the same command again")
-        )
-        return f"run {again} to resume"
-    if checkpoint.resume == "fresh":
-        return "call generate again with DatasetCheckpoint(resume='auto') to resume"
-    return "call generate again with the same checkpoint to resume"
 
 
 def missing_columns(

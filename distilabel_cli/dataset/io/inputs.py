@@ -10,8 +10,8 @@ import pyarrow as pa
 from datasets import Dataset, DatasetDict
 from datasets.fingerprint import generate_random_fingerprint
 
-from distilabel_cli.dataset.explode import explode, exploded_columns
-from distilabel_cli.dataset.readers import (
+from distilabel_cli.dataset.io.explode import explode, exploded_columns
+from distilabel_cli.dataset.io.readers import (
     peek_csv_columns,
     peek_jsonl_columns,
     read_csv,

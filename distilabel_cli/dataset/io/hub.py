@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from distilabel_cli.dataset.card import dataset_card
 from distilabel_cli.dataset.custom_dataset import RUN_SIDECAR, TASK_SIDECAR
+from distilabel_cli.dataset.io.card import dataset_card
 from distilabel_cli.errors import DistilError
 from distilabel_cli.tasks import task_from_sidecar
 

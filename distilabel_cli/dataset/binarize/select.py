@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from distilabel_cli.dataset.binarize_columns import RatedColumns
+from distilabel_cli.dataset.binarize.columns import RatedColumns
 
 #: Reasons a row is dropped before pairing, in the order they are checked.
 INVALID_REASONS = (

@@ -12,10 +12,10 @@ import pyarrow as pa
 from datasets import Dataset, DatasetInfo, Features
 from datasets.fingerprint import generate_random_fingerprint
 
-from distilabel_cli.dataset.binarize_columns import BinarizeColumns, RatedColumns, resolve_columns
-from distilabel_cli.dataset.binarize_select import Pairs, both_empty, select_pairs
+from distilabel_cli.dataset.binarize.columns import BinarizeColumns, RatedColumns, resolve_columns
+from distilabel_cli.dataset.binarize.select import Pairs, both_empty, select_pairs
 from distilabel_cli.dataset.custom_dataset import CustomDataset
-from distilabel_cli.dataset.explode import RUN_COLUMNS
+from distilabel_cli.dataset.io.explode import RUN_COLUMNS
 from distilabel_cli.errors import DistilError
 from distilabel_cli.tasks import Task
 

@@ -1,14 +1,13 @@
-"""Resume a pipeline from its checkpoint: fingerprint check, saved rows, the writing hooks."""
+"""A run's session on its checkpoint: lock, fingerprint check, saved rows, the writing hooks."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from datasets import Dataset
-
-from distilabel_cli.dataset.checkpoint import (
+from distilabel_cli.dataset.checkpoint.hub_mirror import sync_for
+from distilabel_cli.dataset.checkpoint.lock import CheckpointLock
+from distilabel_cli.dataset.checkpoint.store import (
     GENERATED,
     INPUTS_FILE,
     LABELLED,
@@ -23,48 +22,18 @@ from distilabel_cli.dataset.checkpoint import (
     write_inputs,
     write_meta,
 )
-from distilabel_cli.dataset.checkpoint_lock import CheckpointLock
-from distilabel_cli.dataset.hub_checkpoint import sync_for
 from distilabel_cli.errors import DistilError
-from distilabel_cli.llms.base import LLM
-from distilabel_cli.pipeline.engine import EngineHooks
-from distilabel_cli.pipeline.row_plan import RowPlan
 
-FINGERPRINT_VERSION = 1
+if TYPE_CHECKING:
+    from datasets import Dataset
+
+#: `(row, saved columns) -> plan` with `.done` (nothing left) and `.retry` (failed items).
+RowPlanner = Callable[[dict[str, Any], dict[str, Any]], Any]
+RowCallback = Callable[[int, dict[str, Any]], None]
 
 
 class CheckpointMismatch(DistilError):
     """The checkpoint was made by another pipeline or for other input rows."""
-
-
-def llm_fingerprint(llm: LLM | None) -> dict[str, Any] | None:
-    """What decides an LLM's outputs (not its concurrency, timeouts, URL or key)."""
-    if llm is None:
-        return None
-    members = getattr(llm, "members", None) or []  # a pool: what decides each member's
-    pool = {"members": {str(i): llm_fingerprint(m) for i, m in enumerate(members)}}
-    return {
-        **(pool if members else {}),
-        "backend": type(llm).__name__,
-        "model": llm.model_name,
-        "max_new_tokens": llm.max_new_tokens,
-        "temperature": llm.temperature,
-        "top_p": llm.top_p,
-        "seed": llm.seed,
-        "prompt_format": llm.effective_prompt_format,
-        "task": llm.task.fingerprint(),
-    }
-
-
-def pipeline_fingerprint(
-    generator: LLM | None, labeller: LLM | None, num_generations: int
-) -> dict[str, Any]:
-    return {
-        "version": FINGERPRINT_VERSION,
-        "num_generations": num_generations,
-        "generator": llm_fingerprint(generator),
-        "labeller": llm_fingerprint(labeller),
-    }
 
 
 def differences(old: Any, new: Any, prefix: str = "") -> list[str]:
@@ -84,6 +53,20 @@ def fresh_hint(checkpoint: DatasetCheckpoint) -> str:
     return "pass DatasetCheckpoint(..., resume='fresh') to start over"
 
 
+def resume_hint(checkpoint: DatasetCheckpoint) -> str:
+    """How to resume after an interrupted or failed run, in the caller's words."""
+    if checkpoint.from_cli:
+        again = (
+            "the command again without --fresh"
+            if checkpoint.resume == "fresh"
+            else ("the same command again")
+        )
+        return f"run {again} to resume"
+    if checkpoint.resume == "fresh":
+        return "call generate again with DatasetCheckpoint(resume='auto') to resume"
+    return "call generate again with the same checkpoint to resume"
+
+
 class CheckpointSession:
     """Opens (or resumes) a checkpoint for one run and saves each finished stage.
 
@@ -96,7 +79,7 @@ class CheckpointSession:
         meta: dict[str, Any],
         source: Dataset,
         rows: list[dict[str, Any]],
-        plan: Callable[[dict[str, Any], dict[str, Any]], RowPlan],
+        plan: RowPlanner,
         on_save: Callable[[], None] | None = None,
         generation_prompt: Callable[[dict[str, Any]], Any] | None = None,
     ) -> None:
@@ -126,7 +109,7 @@ class CheckpointSession:
         meta: dict[str, Any],
         source: Dataset,
         rows: list[dict[str, Any]],
-        plan: Callable[[dict[str, Any], dict[str, Any]], RowPlan],
+        plan: RowPlanner,
         on_save: Callable[[], None] | None,
     ) -> None:
         folder = checkpoint.folder
@@ -182,7 +165,9 @@ class CheckpointSession:
             return columns
         return {**columns, "generation_prompt": [self.generation_prompt(row)] * len(models)}
 
-    def hooks(self) -> EngineHooks:
+    def callbacks(self) -> dict[str, RowCallback]:
+        """The engine's hooks that save each finished stage (`on_generated`, ...)."""
+
         def generated(index: int, columns: dict[str, Any]) -> None:
             if self.generation_prompt is not None:  # rebuilt on resume: not stored
                 columns = {k: v for k, v in columns.items() if k != "generation_prompt"}
@@ -194,7 +179,7 @@ class CheckpointSession:
         def done(_index: int, _columns: dict[str, Any]) -> None:
             self.finished += 1
 
-        return EngineHooks(on_generated=generated, on_labelled=labelled, on_row_done=done)
+        return {"on_generated": generated, "on_labelled": labelled, "on_row_done": done}
 
     def close(self) -> None:
         try:

@@ -14,8 +14,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from distilabel_cli.dataset.checkpoint import INPUTS_FILE, MARKER_FILE, META_FILE, ROWS_FILE
-from distilabel_cli.dataset.hub import hub_token
+from distilabel_cli.dataset.checkpoint.store import INPUTS_FILE, MARKER_FILE, META_FILE, ROWS_FILE
+from distilabel_cli.dataset.io.hub import hub_token
 from distilabel_cli.errors import DistilError
 
 REMOTE_DIR = "checkpoint"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from distilabel_cli.dataset.checkpoint import INPUTS_FILE, is_checkpoint, read_checkpoint
+from distilabel_cli.dataset.checkpoint.store import INPUTS_FILE, is_checkpoint, read_checkpoint
 from distilabel_cli.dataset.custom_dataset import CustomDataset
 from distilabel_cli.errors import DistilError
 
