@@ -23,8 +23,14 @@ from argilla_fixtures import (  # noqa: F401
 from datasets import Dataset
 
 from distilabel_cli import CustomDataset
-from distilabel_cli.dataset.argilla import TaskFamily, text_statistics, to_argilla
-from distilabel_cli.dataset.argilla.critique import critique_rows
+from distilabel_cli.dataset.argilla import (
+    FAMILIES,
+    CritiqueFamily,
+    RatedFamily,
+    TaskFamily,
+    text_statistics,
+    to_argilla,
+)
 from distilabel_cli.dataset.argilla.records import ROW_KEY
 from distilabel_cli.errors import DistilError
 from distilabel_cli.tasks.prometheus import PrometheusTask
@@ -165,7 +171,8 @@ def test_critique_rows_take_the_reviewers_values() -> None:
          "u2": ("submitted", {"score": 2, "critique": "Paris, not Lyon."})}),
         ("b-1", {ROW_KEY: json.dumps(row)}, {"u1": ("draft", {"score": 5})}),
     ]  # fmt: skip
-    (reviewed, draft), out = critique_rows(records, features)
+    family = CritiqueFamily(inputs=("input",), scale=(1, 5))
+    (reviewed, draft), out = family.read_reviews(records, features)
     assert (reviewed["score"], reviewed["ai_score"]) == (1.5, 4)
     assert (reviewed["critique"], reviewed["ai_critique"]) == ("Paris, not Lyon.", "Fine.")
     assert reviewed["reviewed"] and not draft["reviewed"] and draft["score"] == 4
@@ -181,3 +188,17 @@ def test_prometheus_relative_is_rated_on_a_0_1_scale() -> None:
     assert (converted.family.kind, converted.family.scale) == ("rated", (0, 1))
     assert converted.layout.questions[0].values == (0, 1)
     assert converted.records[0].suggestions == {"rating-1": 0, "rating-2": 1}
+    assert "Is it correct?" in converted.layout.guidelines
+
+
+def test_families_stored_by_an_earlier_distil_still_load() -> None:
+    """Pushed datasets keep their family in Argilla's metadata, with every key of 0.x."""
+    stored = {"inputs": ["input"], "scale": [1, 10], "rationale": None, "response": None}
+    rated = TaskFamily.from_dict({**stored, "kind": "rated", "rationale": "single"})
+    assert rated == RatedFamily(("input",), (1, 10), "single")
+    critique = TaskFamily.from_dict({**stored, "kind": "critique", "response": "generation"})
+    assert critique == CritiqueFamily(("input",), (1, 10), "generation")
+    for family in FAMILIES:
+        assert TaskFamily.from_dict({**stored, "kind": family.kind}).kind == family.kind
+    with pytest.raises(DistilError, match="unknown distil family 'ranked'"):
+        TaskFamily.from_dict({**stored, "kind": "ranked"})

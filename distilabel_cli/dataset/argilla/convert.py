@@ -9,12 +9,12 @@ from typing import Any
 
 from datasets import Dataset
 
-from distilabel_cli import __version__
+from distilabel_cli._version import __version__
 from distilabel_cli.dataset.argilla import layout as lay
-from distilabel_cli.dataset.argilla.families import TaskFamily, detect_family
-from distilabel_cli.dataset.argilla.guidelines import guidelines
+from distilabel_cli.dataset.argilla.families import detect_family
+from distilabel_cli.dataset.argilla.family import TaskFamily
 from distilabel_cli.dataset.argilla.metrics import TextStatistics
-from distilabel_cli.dataset.argilla.records import NO_TEXT, RecordData, build_records
+from distilabel_cli.dataset.argilla.records import NO_TEXT, RecordData
 from distilabel_cli.dataset.argilla.vectors import resolve_vector_strategy
 from distilabel_cli.errors import DistilError
 
@@ -117,21 +117,18 @@ def to_argilla(
     task = getattr(dataset, "task", None)
     rows = dataset.to_list()
     family = detect_family(dataset.features, task, _max_rating(rows))
-    n = 1 if family.kind == "critique" else max(len(r.get("generations") or []) for r in rows)
-    if family.kind != "instructions" and n == 0:
-        raise DistilError("nothing to review: every row's `generations` is empty")
-    columns = set(dataset.column_names)
+    n = family.responses(rows)
     agent = _agent(rows) if family.labelled else None
-    fields = lay.text_fields(family, n)
+    fields = family.fields(n)
     metrics = TextStatistics() if metric_strategy is True else metric_strategy or None
     layout = lay.Layout(
         fields=fields,
-        questions=lay.questions(family, n, agent),
-        metadata=lay.metadata_properties(family, fields, n, columns),
-        guidelines=guidelines(family, task, agent),
+        questions=family.questions(n, agent),
+        metadata=family.metadata(fields, n, set(dataset.column_names)),
+        guidelines=family.guidelines(task, agent),
         described=lay.choose_described(fields, dataset_columns),
     )
-    records = build_records(rows, family, n, columns)
+    records = [record for i, row in enumerate(rows) for record in family.records(row, i, n)]
     if metrics is not None:
         described = {f: fields[f] for f in layout.described}
         layout.metadata += lay.metric_properties(described, metrics)

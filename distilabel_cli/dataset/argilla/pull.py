@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from datasets import Dataset, Features, List, Value
+from datasets import Dataset, Features
 
-from distilabel_cli import __version__
-from distilabel_cli.dataset.argilla import reviews as rv
-from distilabel_cli.dataset.argilla.critique import critique_rows
-from distilabel_cli.dataset.argilla.families import TaskFamily
-from distilabel_cli.dataset.argilla.instructions import instruction_rows
+from distilabel_cli._version import __version__
+from distilabel_cli.dataset.argilla.family import TaskFamily
 from distilabel_cli.dataset.argilla.records import ROW_KEY
 from distilabel_cli.dataset.custom_dataset import CustomDataset
 from distilabel_cli.errors import DistilError
@@ -61,12 +57,7 @@ def pull_from_argilla(
     family = TaskFamily.from_dict(info["family"])
     features = Features.from_dict(info["features"])
     usable = [r for r in records if isinstance(r[1].get(ROW_KEY), str)]
-    if family.kind == "instructions":
-        rows, features = instruction_rows(usable, features)
-    elif family.kind == "critique":
-        rows, features = critique_rows(usable, features)
-    else:
-        rows, features = _generation_rows(usable, family, features)
+    rows, features = family.read_reviews(usable, features)
     task = task_from_sidecar(info["task"]) if info.get("task") else None
     data = (
         Dataset.from_list(rows, features=features)
@@ -86,46 +77,3 @@ def pull_from_argilla(
         "pull": summary.__dict__,
     }
     return CustomDataset.from_dataset(data, task, run_info), summary
-
-
-def _generation_rows(
-    records: list[tuple[str, dict[str, Any], rv.Reviews]], family: TaskFamily, features: Features
-) -> tuple[list[dict[str, Any]], Features]:
-    has_rationale = "rationale" in features
-    out = []
-    for _, metadata, reviews in records:
-        row = json.loads(metadata[ROW_KEY])
-        answers = rv.submitted(reviews)
-        n = len(row.get("generations") or [])
-        human = [rv.mean([a.get(f"rating-{i}") for a in answers]) for i in range(1, n + 1)]
-        if family.rationale == "single":
-            reasons: Any = rv.joined([a.get("rationale") for a in answers])
-        else:
-            reasons = [
-                rv.joined([a.get(f"rationale-{i}") for a in answers]) for i in range(1, n + 1)
-            ]
-        if family.labelled:
-            row["ai_rating"] = row.get("rating")
-            if has_rationale:
-                row["ai_rationale"] = row.get("rationale")
-            if answers:
-                ai = list(row.get("rating") or []) + [None] * n
-                row["rating"] = [h if h is not None else ai[i] for i, h in enumerate(human)]
-                if has_rationale:
-                    row["rationale"] = reasons
-        else:
-            row["rating"] = human if answers else None
-            row["rationale"] = reasons if answers else None
-        row["reviewed"] = bool(answers)
-        row["discarded"] = rv.discarded(reviews)
-        out.append(row)
-    added: dict[str, Any] = {}
-    if family.labelled:
-        added["ai_rating"] = features["rating"]
-        if has_rationale:
-            added["ai_rationale"] = features["rationale"]
-    else:
-        added["rating"] = List(Value("float64"))
-        added["rationale"] = List(Value("string"))
-    added.update(reviewed=Value("bool"), discarded=Value("bool"))
-    return out, Features({**features, **added})
