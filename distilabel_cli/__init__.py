@@ -11,7 +11,7 @@ import types
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from distilabel_cli._version import __version__
 
 if TYPE_CHECKING:
     from distilabel_cli.dataset import load_dataset

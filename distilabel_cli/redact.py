@@ -135,40 +135,33 @@ def register_spec_secrets(spec: Any) -> None:
     register_secret_variables()
 
 
-#: LLM attributes that may hold a key, a URL with credentials, headers or a spec.
-_LLM_ATTRIBUTES = (
-    "api_key",
-    "token",
-    "hf_token",
-    "base_url",
-    "url",
-    "headers",
-    "engine_kwargs",
-    "load_llm_fn",
-    "_client",
-    "_url",
-)
+#: LLM attributes that hold no secret (and may be large): not walked.
+_NOT_WALKED = frozenset({"task", "usage"})
+#: Values walked as data; any other object is treated as a client (`headers`, `base_url`).
+_DATA = (str, dict, list, tuple, set, frozenset, partial)
 
 
 def register_llm_secrets(llm: Any) -> None:
-    """Register an LLM's key, token, Authorization header and URL credentials, also those
-    of its pool members (`members`) and of the spec a child-process LLM is built from."""
+    """Register the secrets an LLM holds, whatever its backend: every attribute is walked
+    (keys and tokens under secret-looking names, credentials in URLs, headers, the spec a
+    child-process LLM is built from, a client's headers and base URL); also those of its
+    pool members (`members`)."""
     members = getattr(llm, "members", None)
     if isinstance(members, list | tuple):
         for member in members:
             if member is not llm:
                 register_llm_secrets(member)
-    for name in _LLM_ATTRIBUTES:
-        value = getattr(llm, name, None)
-        if value is None or (callable(value) and not isinstance(value, partial)):
+    for name, value in vars(llm).items():
+        if value is None or name in _NOT_WALKED:
             continue
-        if name in ("api_key", "token", "hf_token") and isinstance(value, str):
-            register_secret(value)
-        elif name == "_client":
+        if callable(value) and not isinstance(value, partial):
+            continue
+        spec_like = hasattr(type(value), "model_fields") or hasattr(value, "get_secret_value")
+        if isinstance(value, _DATA) or spec_like:
+            _walk(value, depth=0, name=name.lstrip("_"))
+        else:
             _walk(getattr(value, "headers", None), depth=0)
             register_url_credentials(getattr(value, "base_url", None))
-        else:
-            _walk(value, depth=0)
 
 
 def _walk(value: Any, depth: int, name: str = "") -> None:

@@ -47,7 +47,25 @@ def test_version_and_entry_point(tmp_path: Path) -> None:
     assert shutil.which("distil") is not None
 
 
-@pytest.mark.parametrize("command", ["run", "validate", "schema"])
+COMMANDS = [
+    "run",
+    "validate",
+    "schema",
+    "binarize",
+    "push-hub",
+    "push-argilla",
+    "pull-argilla",
+    "recover",
+]
+
+
+def test_help_lists_every_command(tmp_path: Path) -> None:
+    result = distil("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    assert all(f" {command} " in result.stdout for command in COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help(tmp_path: Path, command: str) -> None:
     result = distil(command, "--help", cwd=tmp_path)
     assert result.returncode == 0

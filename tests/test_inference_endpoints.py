@@ -92,7 +92,7 @@ def test_judge_auto_mode_sends_json_schema_which_llama_cpp_accepts(
     )
     data = Dataset.from_dict({"input": ["Say hi."], "generations": [["hi", "hello"]]})
     row = Pipeline(labeller=judge).generate(data)[0]
-    assert judge._schema_mode == "json_schema"
+    assert judge._ladder.mode == "json_schema"
     assert row["raw_labelling_response"].lstrip().startswith("{")
     assert len(row["rating"]) == 2  # aligned, whatever the tiny model wrote
 

@@ -39,7 +39,7 @@ def test_judge_steps_down_to_the_json_mode_the_server_accepts(llama_server: Llam
     )
     dataset = Dataset.from_dict({"input": ["What is 2 + 2?"], "generations": [["4", "It is 5."]]})
     labelled = Pipeline(labeller=judge).generate(dataset)
-    assert judge._schema_mode == "json_object"
+    assert judge._ladder.mode == "json_object"
     row = labelled[0]
     assert row["raw_labelling_response"].lstrip().startswith("{")
     assert all(r in {1.0, 2.0, 3.0, 4.0, 5.0} for r in row["rating"])

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from distilabel_cli.tasks import UltraFeedbackTask
-from distilabel_cli.tasks.parsing import parse_ratings, to_rating
+from distilabel_cli.tasks._parsing.ratings import parse_ratings
+from distilabel_cli.tasks._parsing.values import to_rating
 
 GENS3 = ["Paris is the capital.", "It is Lyon.", "Paris, France's largest city."]
 ROW3 = {"input": "What is the capital of France?", "generations": GENS3}

@@ -30,6 +30,7 @@ from distilabel_cli.llms.pool import BalancedSampler, LLMPool
 from distilabel_cli.llms.process import ProcessLLM
 from distilabel_cli.pipeline.build import build_pipeline
 from distilabel_cli.pipeline.engine import EngineHooks
+from distilabel_cli.pipeline.stage import Stage
 from distilabel_cli.spec.loader import load_spec
 
 EMBEDDED = "SmolLM2-135M-Instruct"
@@ -120,12 +121,17 @@ def test_labeller_pool_rates_each_row_with_one_member_in_turn() -> None:
 
 
 def test_pool_members_must_share_the_task() -> None:
+    """The pool itself is task-agnostic; the 0.6 facade (a stage made from the members'
+    `task=`) refuses members that disagree, and an explicit Stage names the task."""
     members = [
         NamedLLM(task=TextGenerationTask(), name="a"),
         NamedLLM(task=TextGenerationTask(system_prompt="Be terse."), name="b"),
     ]
+    pool = LLMPool(llms=members)
     with pytest.raises(DistilError, match="must share the same task: member 0 has"):
-        LLMPool(llms=members)
+        Pipeline(generator=pool)
+    terse = TextGenerationTask(system_prompt="Be terse.")
+    assert Pipeline(generator=Stage(terse, pool)).stage("generator").task is terse
 
 
 @pytest.mark.timeout(120)

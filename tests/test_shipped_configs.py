@@ -104,7 +104,7 @@ def test_offline_config_runs(name: str, outputs: Path) -> None:
 def test_offline_configs_cover_every_task_type() -> None:
     import yaml
 
-    from distilabel_cli.tasks.__init__ import _REGISTRY
+    from distilabel_cli.tasks import TASK_TYPES as _REGISTRY
 
     used = set()
     for name in OFFLINE:

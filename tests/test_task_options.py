@@ -10,8 +10,10 @@ import pytest
 
 from distilabel_cli.errors import SpecError
 from distilabel_cli.llms.base import LLM, Completion
-from distilabel_cli.pipeline.check import check_spec
+from distilabel_cli.pipeline.build_task import build_task
+from distilabel_cli.pipeline.check import check_spec, check_tasks
 from distilabel_cli.pipeline.engine import Engine
+from distilabel_cli.pipeline.run import run_spec
 from distilabel_cli.spec.loader import load_spec
 from distilabel_cli.tasks import TextGenerationTask, UltraFeedbackTask
 
@@ -159,3 +161,30 @@ def test_a_judge_as_generator_is_refused(tmp_path: Path) -> None:
     assert info.value.details[0].endswith(
         "generator.task.type: judgelm is a judge: use it as the labeller"
     )
+
+
+def test_tasks_are_built_once_per_spec(tmp_path: Path) -> None:
+    (tmp_path / "data.jsonl").write_text('{"input": "x", "question": "y"}\n')
+    (tmp_path / "tweet.jinja2").write_text("A tweet about {{ input }}.")
+    custom = "{type: custom, template: tweet.jinja2, inputs: [input]}"
+    (tmp_path / "spec.yaml").write_text(SPEC.replace("{type: text-generation}", custom))
+    spec, source = load_spec(tmp_path / "spec.yaml")
+    tasks = check_tasks(spec, source)
+    stage = spec.labeller.model_copy(update={"llm": spec.labeller.llm})  # as the build copies
+    assert build_task(stage.task, tmp_path) is tasks["labeller"]
+    assert build_task(spec.generator.task, tmp_path) is tasks["generator"]
+    spec.labeller.task.input_mapping = {"input": "input"}  # other options: another task
+    rebuilt = build_task(spec.labeller.task, tmp_path)
+    assert rebuilt is not tasks["labeller"] and rebuilt.input_mapping == {"input": "input"}
+
+
+def test_run_checks_the_columns_of_the_loaded_input(tmp_path: Path) -> None:
+    (tmp_path / "data.jsonl").write_text('{"input": "x", "question": "y"}\n')
+    (tmp_path / "spec.yaml").write_text(SPEC.replace("input: question", "input: query"))
+    spec, source = load_spec(tmp_path / "spec.yaml")
+    with pytest.raises(SpecError) as info:
+        run_spec(spec, source, progress=False, dry_run=True)
+    assert info.value.details == [
+        f"{tmp_path / 'spec.yaml'}:7 labeller.task: ultrafeedback needs column 'query', which "
+        "neither the input (input, question) nor the generator provides"
+    ]

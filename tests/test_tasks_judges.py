@@ -25,8 +25,8 @@ from distilabel_cli.tasks import (
     UltraJudgeTask,
     task_from_sidecar,
 )
-from distilabel_cli.tasks.partial_json import load_json
-from distilabel_cli.tasks.score_parsing import (
+from distilabel_cli.tasks._parsing.json_answer import load_json
+from distilabel_cli.tasks._parsing.scores import (
     count_ratings,
     find_scores_lines,
     scores_in_line,

@@ -116,7 +116,7 @@ def test_clear_errors_before_anything_loads() -> None:
     task = TextGenerationTask()
     with pytest.raises(DistilError, match="model file not found"):
         TransformersLLM(task=task, model="/no/such/model.gguf")
-    with pytest.raises(DistilError, match="device must be one of"):
+    with pytest.raises(DistilError, match="device must be cpu, cuda, cuda:N or auto"):
         TransformersLLM(task=task, device="gpu")
     with pytest.raises(DistilError, match="needs its loaded tokenizer"):
         TransformersLLM(task=task, model=object())

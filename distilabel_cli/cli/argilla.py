@@ -7,12 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from datasets import disable_progress_bars
 
 from distilabel_cli.cli.errors import user_errors
 from distilabel_cli.cli.options import Debug
 from distilabel_cli.errors import DistilError
-from distilabel_cli.spec.models import InputSpec
 
 Name = Annotated[str, typer.Option("--name", help="Argilla dataset name.", show_default=False)]
 Workspace = Annotated[
@@ -66,9 +64,12 @@ def push_argilla(
     debug: Debug = False,
 ) -> None:
     """Push a generated or labelled dataset to Argilla for human review (create or append)."""
+    from datasets import disable_progress_bars
+
     from distilabel_cli.dataset.argilla import to_argilla
     from distilabel_cli.dataset.argilla.convert import connect_for_push
     from distilabel_cli.dataset.io.inputs import load_input
+    from distilabel_cli.spec.models import InputSpec
 
     disable_progress_bars()
     _show_notes()
@@ -96,6 +97,8 @@ def pull_argilla(
     debug: Debug = False,
 ) -> None:
     """Pull a reviewed dataset: human ratings replace the AI ones where submitted."""
+    from datasets import disable_progress_bars
+
     from distilabel_cli.dataset.argilla import pull_from_argilla
 
     disable_progress_bars()

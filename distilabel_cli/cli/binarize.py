@@ -4,22 +4,19 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from datasets import disable_progress_bars
-from rich.console import Console
-from rich.table import Table
 
 from distilabel_cli.cli.errors import user_errors
 from distilabel_cli.cli.options import Debug
-from distilabel_cli.dataset.binarize.columns import BinarizeColumns
-from distilabel_cli.dataset.binarize.core import BinarizeSummary
-from distilabel_cli.dataset.binarize.core import binarize as binarize_dataset
-from distilabel_cli.dataset.custom_dataset import CustomDataset
-from distilabel_cli.dataset.io.inputs import load_input, resolve_input_path
 from distilabel_cli.errors import DistilError
-from distilabel_cli.spec.models import InputSpec
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from distilabel_cli.dataset.binarize.core import BinarizeSummary
+    from distilabel_cli.dataset.custom_dataset import CustomDataset
 
 
 class Strategy(StrEnum):
@@ -76,6 +73,14 @@ def binarize(
     debug: Debug = False,
 ) -> None:
     """Binarize a rated dataset into chosen/rejected pairs for DPO (TRL format)."""
+    from datasets import disable_progress_bars
+    from rich.console import Console
+
+    from distilabel_cli.dataset.binarize.columns import BinarizeColumns
+    from distilabel_cli.dataset.binarize.core import binarize as binarize_dataset
+    from distilabel_cli.dataset.io.inputs import load_input
+    from distilabel_cli.spec.models import InputSpec
+
     disable_progress_bars()
     with user_errors(debug):
         target = output or Path(f"{Path(input_path.rstrip('/')).stem}-binarized")
@@ -101,6 +106,8 @@ def binarize(
 
 def _check_output(input_path: str, target: Path, fmt: Format) -> None:
     """Refuse to replace the input, or (arrow) a folder that is not a saved dataset."""
+    from distilabel_cli.dataset.io.inputs import resolve_input_path
+
     try:
         local = resolve_input_path(input_path)
     except DistilError as exc:  # its message names the spec key `input.path`
@@ -132,6 +139,8 @@ def write(dataset: CustomDataset, target: Path, fmt: Format) -> Path:
 
 def summary_table(summary: BinarizeSummary, min_margin: float | None) -> Table:
     """Rows in, pairs out, what was dropped and why, and the rating-gap histogram."""
+    from rich.table import Table
+
     table = Table(title=f"distil binarize ({summary.strategy})", show_header=False)
     table.add_column("what")
     table.add_column("count", justify="right")

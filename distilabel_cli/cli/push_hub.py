@@ -6,11 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from datasets import disable_progress_bars
 
 from distilabel_cli.cli.errors import user_errors
 from distilabel_cli.cli.options import Debug
-from distilabel_cli.dataset.custom_dataset import CustomDataset
 from distilabel_cli.errors import DistilError
 
 
@@ -22,6 +20,10 @@ def push_hub(
     debug: Debug = False,
 ) -> None:
     """Push a dataset folder to the Hugging Face Hub (token: HF_TOKEN or HF_API_TOKEN)."""
+    from datasets import disable_progress_bars
+
+    from distilabel_cli.dataset.custom_dataset import CustomDataset
+
     disable_progress_bars()
     with user_errors(debug):
         if not (dataset_dir / "state.json").is_file():

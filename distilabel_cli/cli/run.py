@@ -6,15 +6,10 @@ import json
 from typing import Annotated
 
 import typer
-from datasets import disable_progress_bars
-from rich.console import Console
 
 from distilabel_cli.cli.errors import user_errors
 from distilabel_cli.cli.options import ConfigArg, Debug
 from distilabel_cli.errors import DistilError
-from distilabel_cli.pipeline.progress import summary_table
-from distilabel_cli.pipeline.run import RunFailed, run_spec
-from distilabel_cli.spec.loader import load_spec
 
 
 def run(
@@ -46,6 +41,13 @@ def run(
     debug: Debug = False,
 ) -> None:
     """Run the pipeline a YAML spec declares and write the dataset."""
+    from datasets import disable_progress_bars
+    from rich.console import Console
+
+    from distilabel_cli.pipeline.progress import summary_table
+    from distilabel_cli.pipeline.run import RunFailed, run_spec
+    from distilabel_cli.spec.loader import load_spec
+
     overrides = list(set_ or [])
     if limit is not None:
         overrides.append(f"input.limit={limit}")

@@ -6,11 +6,11 @@ import json
 
 import typer
 
-from distilabel_cli.spec.models import PipelineSpec
-
 
 def schema() -> None:
     """Print the JSON Schema of the pipeline spec on stdout."""
+    from distilabel_cli.spec.models import PipelineSpec
+
     document = PipelineSpec.model_json_schema()
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "distil pipeline spec (version 1)"

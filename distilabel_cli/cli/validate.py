@@ -10,8 +10,6 @@ import typer
 from distilabel_cli.cli.errors import print_error
 from distilabel_cli.cli.options import Debug
 from distilabel_cli.errors import DistilError
-from distilabel_cli.pipeline.check import check_spec
-from distilabel_cli.spec.loader import load_spec
 
 UNEXPECTED_EXIT = 1
 
@@ -25,6 +23,9 @@ def validate(
     Exit 0 when every spec is valid, 2 when one is not; 1 when distil itself failed on one
     (a bug: the message says so, `--debug` shows the traceback).
     """
+    from distilabel_cli.pipeline.check import check_spec
+    from distilabel_cli.spec.loader import load_spec
+
     exit_code = 0
     for config in configs:
         try:

@@ -7,10 +7,12 @@ vllm backend module), so importing this package stays cheap.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from distilabel_cli.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
-    from distilabel_cli.llms.base import LLM, Completion, FatalLLMError, Usage
+    from distilabel_cli.llms.base import LLM, Completion, FatalLLMError, Pricing, Usage
     from distilabel_cli.llms.inference_endpoints import InferenceEndpointsLLM
     from distilabel_cli.llms.llama_cpp import LlamaCppLLM
     from distilabel_cli.llms.openai import OpenAILLM
@@ -21,38 +23,42 @@ if TYPE_CHECKING:
 
     vLLM = VLLM  # noqa: N816 - distilabel 0.6's spelling
 
+#: YAML `llm.type` -> (module under distilabel_cli.llms, class name). A backend is one module
+#: (its dataclass declares its options, see `options.py`) plus one line here.
+LLM_TYPES: dict[str, tuple[str, str]] = {
+    "llama-cpp": ("llama_cpp", "LlamaCppLLM"),
+    "openai": ("openai", "OpenAILLM"),
+    "inference-endpoints": ("inference_endpoints", "InferenceEndpointsLLM"),
+    "vllm": ("vllm", "VLLM"),
+    "transformers": ("transformers", "TransformersLLM"),
+}
+
 #: Public name -> (module under distilabel_cli.llms, attribute).
 EXPORTS: dict[str, tuple[str, str]] = {
     "LLM": ("base", "LLM"),
     "Completion": ("base", "Completion"),
     "FatalLLMError": ("base", "FatalLLMError"),
+    "Pricing": ("base", "Pricing"),
     "Usage": ("base", "Usage"),
-    "InferenceEndpointsLLM": ("inference_endpoints", "InferenceEndpointsLLM"),
-    "LlamaCppLLM": ("llama_cpp", "LlamaCppLLM"),
-    "OpenAILLM": ("openai", "OpenAILLM"),
     "LLMPool": ("pool", "LLMPool"),
     "ProcessLLM": ("process", "ProcessLLM"),
-    "TransformersLLM": ("transformers", "TransformersLLM"),
-    "VLLM": ("vllm", "VLLM"),
+    **{name: (module, name) for module, name in LLM_TYPES.values()},
     "vLLM": ("vllm", "VLLM"),  # distilabel 0.6's spelling
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module, attribute = EXPORTS[name]
-    value = getattr(import_module(f"{__name__}.{module}"), attribute)
-    globals()[name] = value
-    return value
+def llm_class(llm_type: str) -> type[LLM]:
+    """The LLM class of a YAML `llm.type` (its module imported now)."""
+    module, name = LLM_TYPES[llm_type]
+    return getattr(import_module(f"{__name__}.{module}"), name)
 
 
-def __dir__() -> list[str]:
-    return sorted([*globals(), *EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, EXPORTS)
 
-
+#: For static checkers; `EXPORTS` (a new backend included) is what `__getattr__` serves.
 __all__ = [
     "LLM",
+    "LLM_TYPES",
     "VLLM",
     "Completion",
     "FatalLLMError",
@@ -60,8 +66,10 @@ __all__ = [
     "LLMPool",
     "LlamaCppLLM",
     "OpenAILLM",
+    "Pricing",
     "ProcessLLM",
     "TransformersLLM",
     "Usage",
+    "llm_class",
     "vLLM",
 ]

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from distilabel_cli.errors import DistilError
 from distilabel_cli.llms.limits import AdaptiveLimiter, RateLimits
+from distilabel_cli.llms.options import option, output_option_names
 from distilabel_cli.llms.retry import DEFAULT_MAX_RETRIES, call_with_retries
+from distilabel_cli.prompt_types import FormattedPrompt, PromptFormat
 from distilabel_cli.redact import redact
-from distilabel_cli.tasks.base import Task
-from distilabel_cli.tasks.prompt import FormattedPrompt, PromptFormat
+
+if TYPE_CHECKING:
+    from distilabel_cli.tasks.base import Task
 
 T = TypeVar("T")
 
@@ -61,12 +67,13 @@ class Usage:
             self.first_error = error
 
 
-@dataclass
-class Pricing:
-    """Price per million input / output tokens, in any currency."""
+class Pricing(BaseModel):
+    """What this LLM's tokens cost, for the run report (any currency)."""
 
-    input_per_million: float = 0.0
-    output_per_million: float = 0.0
+    model_config = ConfigDict(extra="forbid")
+
+    input_per_million: float = Field(0.0, ge=0, description="Price of 1M input tokens.")
+    output_per_million: float = Field(0.0, ge=0, description="Price of 1M output tokens.")
 
     def cost(self, usage: Usage) -> float:
         return (
@@ -85,29 +92,52 @@ class StructuredOutputUnsupported(Exception):
 
 @dataclass(kw_only=True)
 class LLM(ABC):
-    """An LLM bound to a task, with its own bounded concurrency.
+    """A model behind one small async interface, with its own bounded concurrency.
 
     `agenerate` is the only call the engine makes; it never raises for a failed request
     (the Completion carries the error) except `FatalLLMError` and
     `StructuredOutputUnsupported`. Backends send each request through `call_with_retries`,
-    which applies the adaptive `slots`, the rate limits and the retries.
+    which applies the adaptive `slots`, the rate limits and the retries. The `option()`
+    fields below are the YAML keys every backend has (see `llms/options.py`); an LLM knows
+    nothing of tasks: a stage (`pipeline/stage.py`) pairs it with one.
     """
 
-    task: Task
-    max_new_tokens: int = 256
-    temperature: float = 0.7
-    top_p: float = 1.0
-    seed: int | None = None
-    concurrency: int = 1
+    #: distilabel 0.6's `LLM(task=...)`: `Pipeline(generator=llm)` makes the stage from it.
+    task: Task | None = None
+    max_new_tokens: int = option(256, gt=0, decides_output=True)
+    temperature: float = option(0.7, ge=0, decides_output=True)
+    top_p: float = option(1.0, gt=0, le=1, decides_output=True)
+    seed: int | None = option(None, decides_output=True)
+    concurrency: int = option(
+        1, gt=0, description="Requests in flight for this LLM (less for a while after a 429)."
+    )
+    timeout: float = option(120.0, gt=0, description="Seconds per request attempt.")
+    max_retries: int = option(
+        DEFAULT_MAX_RETRIES,
+        ge=0,
+        description="Retries of a 429, 5xx, timeout or lost connection (backoff).",
+    )
+    requests_per_minute: float | None = option(None, gt=0, description="Request rate limit.")
+    tokens_per_minute: float | None = option(
+        None, gt=0, description="Token rate limit (prompt + max_new_tokens, then actual usage)."
+    )
+    pricing: Pricing | None = option(None, description="Token prices, for the run's cost.")
+    #: The format prompts are sent in; None: the task's.
     prompt_format: PromptFormat | None = None
-    max_retries: int = DEFAULT_MAX_RETRIES
-    timeout: float = 120.0
-    requests_per_minute: float | None = None
-    tokens_per_minute: float | None = None
-    pricing: Pricing | None = None
     usage: Usage = field(default_factory=Usage, init=False, repr=False)
     _semaphore: AdaptiveLimiter | None = field(default=None, init=False, repr=False)
     _limits: RateLimits | None = field(default=None, init=False, repr=False)
+
+    @classmethod  # noqa: B027 - an optional hook
+    def check_options(cls, options: Mapping[str, Any]) -> None:
+        """Raise ValueError for options that cannot work together. The spec's validation
+        and the constructor (`_check_options`) both call it: each rule is written once."""
+
+    def _check_options(self) -> None:
+        try:
+            type(self).check_options(vars(self))
+        except ValueError as exc:
+            raise DistilError(f"{type(self).__name__}: {exc}") from None
 
     @property
     @abstractmethod
@@ -119,9 +149,24 @@ class LLM(ABC):
         """Whether `json_schema` is enforced by the backend right now."""
         return False
 
+    def structured_output_for(self, prompt_format: PromptFormat) -> bool:
+        """Whether `json_schema` is enforced for prompts in `prompt_format`."""
+        return self.supports_structured_output
+
+    def format_for(self, task_format: PromptFormat) -> PromptFormat:
+        """The format this LLM sends a task's prompts in: its own, else the task's."""
+        return self.prompt_format or task_format
+
     @property
     def effective_prompt_format(self) -> PromptFormat:
-        return self.prompt_format or self.task.prompt_format
+        """distilabel 0.6 facade: the format of `self.task`'s prompts."""
+        if self.task is None:
+            raise DistilError(f"{type(self).__name__} has no task: pass LLM(task=...)")
+        return self.format_for(self.task.prompt_format)
+
+    def output_settings(self) -> dict[str, Any]:
+        """The options that decide what this LLM writes (for the resume fingerprint)."""
+        return {name: getattr(self, name) for name in output_option_names(type(self))}
 
     @property
     def slots(self) -> AdaptiveLimiter:

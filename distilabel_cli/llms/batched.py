@@ -11,7 +11,8 @@ from typing import Any
 from distilabel_cli.errors import DistilError
 from distilabel_cli.llms.base import LLM, Completion, FatalLLMError, StructuredOutputUnsupported
 from distilabel_cli.llms.batching import MicroBatcher
-from distilabel_cli.tasks.prompt import FormattedPrompt
+from distilabel_cli.llms.options import option
+from distilabel_cli.prompt_types import FormattedPrompt
 
 #: Prompts per model call when neither the LLM nor the run says otherwise.
 DEFAULT_BATCH_SIZE = 8
@@ -53,7 +54,10 @@ class BatchedLLM(LLM):
     LLM's own worker thread, where every batch also runs, so the event loop never blocks.
     """
 
-    batch_size: int | None = None
+    batch_size: int | None = option(
+        None, gt=0, description="Prompts per model call; default: run.batch_size."
+    )
+    trust_remote_code: bool = option(False)
     _batcher: MicroBatcher[BatchRequest, Generated] | None = field(
         default=None, init=False, repr=False
     )

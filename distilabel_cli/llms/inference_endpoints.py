@@ -11,25 +11,37 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+from collections.abc import Mapping
 from dataclasses import InitVar, dataclass, field
 from typing import Any
 
-from distilabel_cli.errors import DistilError
-from distilabel_cli.llms.base import LLM, Completion, FatalLLMError, StructuredOutputUnsupported
-from distilabel_cli.llms.limits import estimate_tokens
-from distilabel_cli.llms.retry import TransientError, is_retryable_status, parse_retry_after
-from distilabel_cli.tasks.prompt import CHAT_FORMATS, FormattedPrompt
+from pydantic import SecretStr
 
-#: Ways to ask a chat route for JSON, tried in order until the server accepts one.
-SCHEMA_MODES = ("json_schema", "json_object")
+from distilabel_cli.errors import DistilError
+from distilabel_cli.llms.base import LLM, Completion, FatalLLMError
+from distilabel_cli.llms.limits import estimate_tokens
+from distilabel_cli.llms.options import option
+from distilabel_cli.llms.retry import TransientError, is_retryable_status, parse_retry_after
+from distilabel_cli.llms.structured import (
+    FormatRefused,
+    SchemaLadder,
+    StructuredOutput,
+    refuses_format,
+    response_format,
+)
+from distilabel_cli.prompt_types import CHAT_FORMATS, FormattedPrompt, PromptFormat
+
 TOKEN_VARIABLES = ("HF_TOKEN", "HF_API_TOKEN")
+TARGETS = ("model", "endpoint_name", "base_url")
 
 
 @dataclass(kw_only=True)
 class InferenceEndpointsLLM(LLM):
-    """A model served by Hugging Face: exactly one of `model` (a serverless Hub id, routed by
-    `provider`), `endpoint_name` (+ `endpoint_namespace`, a dedicated Inference Endpoint
-    whose URL is looked up at the first request) or `base_url` (a TGI or other server).
+    """Hugging Face Inference Endpoints, serverless models or a TGI server (exactly one).
+
+    Exactly one of `model` (a serverless Hub id, routed by `provider`), `endpoint_name`
+    (+ `endpoint_namespace`, a dedicated Inference Endpoint whose URL is looked up at the
+    first request) or `base_url` (a TGI or other server).
 
     distilabel 0.6's arguments work too: `endpoint_name_or_model_id` becomes `base_url` for
     a URL, `endpoint_name` with `endpoint_namespace` or for a name without "/", else
@@ -45,14 +57,16 @@ class InferenceEndpointsLLM(LLM):
     not reported by `text_generation` (counted as 0).
     """
 
-    model: str | None = None
-    endpoint_name: str | None = None
-    endpoint_namespace: str | None = None
-    base_url: str | None = None
-    token: str | None = None
-    provider: str | None = None
-    stop: list[str] | None = None
-    structured_output: str = "auto"
+    model: str | None = option(None, description="Serverless model id on the Hub.")
+    endpoint_name: str | None = option(None, description="A dedicated Inference Endpoint.")
+    endpoint_namespace: str | None = option(None, description="Its user or organisation.")
+    base_url: str | None = option(None, description="URL of a TGI (or chat-compatible) server.")
+    provider: str | None = option(None, description="Inference provider for a serverless model.")
+    token: str | None = option(
+        None, yaml=SecretStr | None, description="Default: env HF_TOKEN / HF_API_TOKEN."
+    )
+    stop: list[str] | None = option(None)
+    structured_output: StructuredOutput = option("auto")
     #: distilabel 0.6's single target argument (see the class docstring).
     endpoint_name_or_model_id: InitVar[str | None] = None
     #: distilabel 0.6's sampling switch: False is greedy decoding.
@@ -60,32 +74,36 @@ class InferenceEndpointsLLM(LLM):
     _url: str | None = field(default=None, init=False, repr=False)
     _client: Any = field(default=None, init=False, repr=False)
     _resolving: asyncio.Lock | None = field(default=None, init=False, repr=False)
-    _schema_mode: str | None = field(default=None, init=False, repr=False)
-    _grammar_refused: bool = field(default=False, init=False, repr=False)
+    #: Chat prompts: json_schema -> json_object -> text; string prompts: TGI grammar -> text.
+    _ladder: SchemaLadder = field(init=False, repr=False)
+    _grammar: SchemaLadder = field(init=False, repr=False)
 
     def __post_init__(self, endpoint_name_or_model_id: str | None, do_sample: bool | None) -> None:
         if endpoint_name_or_model_id:
             self._take_06_target(endpoint_name_or_model_id)
         if do_sample is False:
             self.temperature = 0.0
-        given = [k for k in ("model", "endpoint_name", "base_url") if getattr(self, k)]
-        if len(given) != 1:
-            raise DistilError(
-                "inference-endpoints: give exactly one of llm.model, llm.endpoint_name, "
-                f"llm.base_url (got {', '.join(given) or 'none'})"
-            )
-        if self.endpoint_namespace and not self.endpoint_name:
-            raise DistilError("inference-endpoints: llm.endpoint_namespace needs endpoint_name")
+        self._check_options()
         self.token = self.token or next(
             (os.environ[v] for v in TOKEN_VARIABLES if os.environ.get(v)), None
         )
-        modes = {"auto": "json_schema", "json_schema": "json_schema", "json_object": "json_object"}
-        self._schema_mode = modes.get(self.structured_output)
+        self._ladder = SchemaLadder(self.structured_output)
+        grammar = "none" if self.structured_output == "none" else "auto"
+        self._grammar = SchemaLadder(grammar, modes=("grammar",))
         self._url = self.base_url
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any]) -> None:
+        given = [k for k in TARGETS if options.get(k)]
+        if len(given) != 1:
+            got = ", ".join(given) or "none"
+            raise ValueError(f"give exactly one of model, endpoint_name, base_url (got {got})")
+        if options.get("endpoint_namespace") and not options.get("endpoint_name"):
+            raise ValueError("endpoint_namespace needs endpoint_name")
 
     def _take_06_target(self, value: str) -> None:
         """Map 0.6's `endpoint_name_or_model_id` onto `base_url`, `endpoint_name` or `model`."""
-        given = [k for k in ("model", "endpoint_name", "base_url") if getattr(self, k)]
+        given = [k for k in TARGETS if getattr(self, k)]
         if given:
             raise DistilError(
                 f"inference-endpoints: give endpoint_name_or_model_id or {given[0]}, not both"
@@ -103,9 +121,11 @@ class InferenceEndpointsLLM(LLM):
 
     @property
     def supports_structured_output(self) -> bool:
-        if self.effective_prompt_format not in CHAT_FORMATS:
-            return self._schema_mode is not None and not self._grammar_refused
-        return self._schema_mode is not None
+        return self._ladder.mode is not None
+
+    def structured_output_for(self, prompt_format: PromptFormat) -> bool:
+        ladder = self._ladder if prompt_format in CHAT_FORMATS else self._grammar
+        return ladder.mode is not None
 
     def reset_loop_state(self) -> None:
         super().reset_loop_state()
@@ -159,24 +179,19 @@ class InferenceEndpointsLLM(LLM):
         self, prompt: FormattedPrompt, json_schema: dict[str, Any] | None, seed: int | None
     ) -> Completion:
         self.usage.requests += 1
-        mode = self._schema_mode if json_schema is not None else None
         tokens = estimate_tokens(prompt, self.max_new_tokens)
-        while True:
-            attempt = functools.partial(self._call, prompt, json_schema, mode, seed)
-            try:
-                text, used_in, used_out = await self.call_with_retries(attempt, tokens)
-                break
-            except _FormatRefused as exc:
-                if isinstance(prompt, list):
-                    mode = self._step_down(mode)
-                else:
-                    mode, self._grammar_refused = None, True
-                if mode is None:
-                    raise StructuredOutputUnsupported(str(exc)) from exc
-            except (TransientError, _http_error()) as exc:
-                error = str(exc) if isinstance(exc, TransientError) else _describe(exc)
-                self.usage.record_failure(error)
-                return Completion(text=None, error=error)
+        ladder = self._ladder if isinstance(prompt, list) else self._grammar
+
+        async def attempt(mode: str | None) -> tuple[str, int, int]:
+            call = functools.partial(self._call, prompt, json_schema, mode, seed)
+            return await self.call_with_retries(call, tokens)
+
+        try:
+            text, used_in, used_out = await ladder.run(attempt, json_schema is not None)
+        except (TransientError, _http_error()) as exc:
+            error = str(exc) if isinstance(exc, TransientError) else _describe(exc)
+            self.usage.record_failure(error)
+            return Completion(text=None, error=error)
         self.limits.settle(tokens, used_in + used_out)
         self.usage.record_success(used_in, used_out)
         return Completion(text=text)
@@ -214,7 +229,8 @@ class InferenceEndpointsLLM(LLM):
     ) -> tuple[str, int, int]:
         params = self._sampling(seed)
         if mode is not None:
-            params["response_format"] = _response_format(mode, json_schema)
+            # TGI reads the json_object schema under `value`, llama-cpp-python's server `schema`
+            params["response_format"] = response_format(mode, json_schema, ("value", "schema"))
         output = await client.chat_completion(messages, max_tokens=self.max_new_tokens, **params)
         usage = output.usage
         used_in = (usage.prompt_tokens or 0) if usage else 0
@@ -262,8 +278,8 @@ class InferenceEndpointsLLM(LLM):
         response = getattr(exc, "response", None) or getattr(exc.__cause__, "response", None)
         status = getattr(response, "status_code", None)
         message = _describe(exc)
-        if structured and _refuses_format(exc):
-            return _FormatRefused(message)
+        if structured and refuses_format(exc):
+            return FormatRefused(message)
         if isinstance(exc, OverloadedError):
             return TransientError(message, rate_limited=True)
         if status in (401, 403):
@@ -285,17 +301,6 @@ class InferenceEndpointsLLM(LLM):
             )
         return exc
 
-    def _step_down(self, mode: str | None) -> str | None:
-        """Move to the next structured-output mode after `mode` was refused."""
-        if mode is not None and self._schema_mode == mode:
-            index = SCHEMA_MODES.index(mode) + 1
-            self._schema_mode = SCHEMA_MODES[index] if index < len(SCHEMA_MODES) else None
-        return self._schema_mode
-
-
-class _FormatRefused(Exception):
-    """The server refused this structured-output request (the next mode is tried)."""
-
 
 @functools.cache
 def _http_error() -> type[Exception]:
@@ -303,18 +308,6 @@ def _http_error() -> type[Exception]:
     from huggingface_hub import errors
 
     return getattr(errors, "HTTPError", OSError)
-
-
-def _response_format(mode: str, json_schema: dict[str, Any] | None) -> dict[str, Any]:
-    if mode == "json_schema":
-        return {"type": "json_schema", "json_schema": {"name": "answer", "schema": json_schema}}
-    # TGI reads `value`, llama-cpp-python's server `schema`
-    return {"type": "json_object", "value": json_schema, "schema": json_schema}
-
-
-def _refuses_format(exc: Exception) -> bool:
-    message = str(exc)
-    return any(word in message for word in ("response_format", "json_schema", "grammar"))
 
 
 def _describe(exc: Exception) -> str:

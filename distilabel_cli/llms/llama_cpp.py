@@ -14,22 +14,24 @@ from typing import Any
 from distilabel_cli.llms.base import LLM, Completion
 from distilabel_cli.llms.embedded import EMBEDDED_MODEL_NAME, resolve_gguf
 from distilabel_cli.llms.limits import estimate_tokens
-from distilabel_cli.tasks.prompt import FormattedPrompt
+from distilabel_cli.llms.options import option
+from distilabel_cli.prompt_types import FormattedPrompt
 
 
 @dataclass(kw_only=True)
 class LlamaCppLLM(LLM):
-    """llama-cpp-python model: `model` is "embedded", a .gguf path or a loaded `Llama`.
+    """A local GGUF model run by llama-cpp-python.
 
-    The model is loaded lazily in a dedicated worker thread; requests run there one at a
-    time (a `Llama` is not thread-safe), so the event loop never blocks. A model this LLM
+    `model` is "embedded", a .gguf path or (Python) a loaded `Llama`. The model is loaded
+    lazily in a dedicated worker thread; requests run there one at a time (a `Llama` is
+    not thread-safe), so the event loop never blocks. A model this LLM
     loaded is closed by `close()`, when the LLM is garbage-collected, or at interpreter
     exit, whichever comes first (never later, in llama.cpp's noisy `__del__`).
     """
 
-    model: Any = "embedded"
-    n_ctx: int = 2048
-    n_threads: int | None = None
+    model: Any = option("embedded", yaml=str, description='"embedded" or a path to a .gguf file.')
+    n_ctx: int = option(2048, gt=0)
+    n_threads: int | None = option(None, gt=0)
     _llama: Any = field(default=None, init=False, repr=False)
     _executor: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _finalizer: weakref.finalize | None = field(default=None, init=False, repr=False)

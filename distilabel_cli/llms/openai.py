@@ -6,48 +6,57 @@ import asyncio
 import functools
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import SecretStr
 
 from distilabel_cli.errors import DistilError
-from distilabel_cli.llms.base import (
-    LLM,
-    Completion,
-    FatalLLMError,
-    StructuredOutputUnsupported,
-)
+from distilabel_cli.llms.base import LLM, Completion, FatalLLMError
 from distilabel_cli.llms.http import APIConnectionError, APIStatusError, OpenAICompatibleClient
 from distilabel_cli.llms.limits import estimate_tokens
+from distilabel_cli.llms.options import option
 from distilabel_cli.llms.retry import TransientError, is_retryable_status, parse_retry_after
+from distilabel_cli.llms.structured import (
+    FormatRefused,
+    SchemaLadder,
+    refuses_format,
+    response_format,
+)
+from distilabel_cli.prompt_types import CHAT_FORMATS, FormattedPrompt, PromptFormat
 from distilabel_cli.redact import redact, register_llm_secrets
-from distilabel_cli.tasks.prompt import CHAT_FORMATS, FormattedPrompt
 
 NO_KEY_NEEDED = "not-needed"
-#: Ways to ask for a JSON answer, tried in order until the server accepts one.
-SCHEMA_MODES = ("json_schema", "json_object")
 
 
 @dataclass(kw_only=True)
 class OpenAILLM(LLM):
-    """Chat or text completions from an OpenAI-compatible server.
+    """Any OpenAI-compatible server (OpenAI, vLLM, TGI, llama.cpp, Ollama).
 
-    Requests go through a lean aiohttp client (`llms/http.py`); constructing it makes no
-    network call. `n` is sent for several generations; when the server returns fewer
-    choices than asked, the rest (and later calls) use separate requests. Each attempt is
-    retried by distil through the LLM's slots and rate limits (`call_with_retries`), which
-    sees every 429 to adapt its concurrency.
+    Chat or text completions. Requests go through a lean aiohttp client (`llms/http.py`);
+    constructing it makes no network call. `n` is sent for several generations; when the
+    server returns fewer choices than asked, the rest (and later calls) use separate
+    requests. Each attempt is retried by distil through the LLM's slots and rate limits
+    (`call_with_retries`), which sees every 429 to adapt its concurrency.
     """
 
-    model: str
-    base_url: str | None = None
-    api_key: str | None = None
-    frequency_penalty: float = 0.0
-    presence_penalty: float = 0.0
-    stop: list[str] | None = None
-    structured_output: str = "auto"
+    model: str = option()
+    base_url: str | None = option(None)
+    api_key: str | None = option(
+        None, yaml=SecretStr | None, description="Default: env OPENAI_API_KEY."
+    )
+    frequency_penalty: float = option(0.0)
+    presence_penalty: float = option(0.0)
+    stop: list[str] | None = option(None)
+    structured_output: Literal["auto", "json_schema", "none"] = option(
+        "auto",
+        description="Ask judges for JSON via response_format (auto: fall back to "
+        "text when the server refuses it).",
+    )
+    #: distilabel 0.6's name for `concurrency`.
     num_threads: int | None = None
     _client: Any = field(default=None, init=False, repr=False)
     _n_supported: bool | None = field(default=None, init=False, repr=False)
-    _schema_mode: str | None = field(default=None, init=False, repr=False)
+    _ladder: SchemaLadder = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.num_threads:  # distilabel 0.6 name for the same thing
@@ -60,8 +69,7 @@ class OpenAILLM(LLM):
                     "(or llm.base_url for a local server that needs none)"
                 )
             self.api_key = NO_KEY_NEEDED
-        modes = {"auto": "json_schema", "json_schema": "json_schema", "json_object": "json_object"}
-        self._schema_mode = modes.get(self.structured_output)
+        self._ladder = SchemaLadder(self.structured_output)
         register_llm_secrets(self)  # servers may echo the key in their error bodies
 
     @property
@@ -70,8 +78,11 @@ class OpenAILLM(LLM):
 
     @property
     def supports_structured_output(self) -> bool:
+        return self._ladder.mode is not None
+
+    def structured_output_for(self, prompt_format: PromptFormat) -> bool:
         # response_format exists for chat completions only
-        return self._schema_mode is not None and self.effective_prompt_format in CHAT_FORMATS
+        return self.supports_structured_output and prompt_format in CHAT_FORMATS
 
     def client(self) -> OpenAICompatibleClient:
         """The HTTP client of the running event loop (made on first use, no network)."""
@@ -136,19 +147,16 @@ class OpenAILLM(LLM):
     ) -> list[Completion]:
         params = self._params(n)
         self.usage.requests += 1
-        mode = self._schema_mode if json_schema is not None else None
         tokens = estimate_tokens(prompt, self.max_new_tokens * n)
-        while True:
-            attempt = functools.partial(self._call, prompt, params, json_schema, mode)
-            try:
-                texts, usage = await self.call_with_retries(attempt, tokens)
-                break
-            except _FormatRefused as exc:
-                mode = self._step_down(mode)  # type: ignore[arg-type]
-                if mode is None:
-                    raise StructuredOutputUnsupported(str(exc)) from exc
-            except (TransientError, APIStatusError) as exc:
-                return self._failed(n, exc)
+
+        async def attempt(mode: str | None) -> tuple[list[str | None], dict[str, Any] | None]:
+            call = functools.partial(self._call, prompt, params, json_schema, mode)
+            return await self.call_with_retries(call, tokens)
+
+        try:
+            texts, usage = await self._ladder.run(attempt, json_schema is not None)
+        except (TransientError, APIStatusError) as exc:
+            return self._failed(n, exc)
         used_in = (usage.get("prompt_tokens") or 0) if usage else 0
         used_out = (usage.get("completion_tokens") or 0) if usage else 0
         self.limits.settle(tokens, used_in + used_out if usage else None)
@@ -167,7 +175,7 @@ class OpenAILLM(LLM):
         try:
             if isinstance(prompt, list):
                 if mode is not None:
-                    params = {**params, "response_format": _response_format(mode, json_schema)}
+                    params = {**params, "response_format": response_format(mode, json_schema)}
                 data = await self.client().post("/chat/completions", {**params, "messages": prompt})
                 texts = [(c.get("message") or {}).get("content") for c in data["choices"]]
             else:
@@ -182,8 +190,8 @@ class OpenAILLM(LLM):
                 raise FatalLLMError(
                     redact(f"{self.model}: not found at {where} ({_describe(exc)})")
                 ) from exc
-            if mode is not None and _refuses_response_format(exc):
-                raise _FormatRefused(redact(str(exc))) from exc
+            if mode is not None and refuses_format(exc):
+                raise FormatRefused(redact(str(exc))) from exc
             if exc.code == "insufficient_quota":
                 raise FatalLLMError(f"{self.model}: no quota left (insufficient_quota)") from exc
             if not is_retryable_status(exc.status):
@@ -198,32 +206,10 @@ class OpenAILLM(LLM):
         except (KeyError, TypeError, AttributeError) as exc:
             raise APIStatusError(200, f"unexpected answer shape: {exc!r}", {}, None) from exc
 
-    def _step_down(self, mode: str) -> str | None:
-        """Move to the next structured-output mode after `mode` was refused."""
-        if self._schema_mode == mode:
-            modes = SCHEMA_MODES
-            self._schema_mode = modes[modes.index(mode) + 1] if mode in modes[:-1] else None
-        return self._schema_mode
-
     def _failed(self, n: int, exc: Exception) -> list[Completion]:
         error = redact(str(exc)) if isinstance(exc, TransientError) else _describe(exc)
         self.usage.record_failure(error)
         return [Completion(text=None, error=error) for _ in range(n)]
-
-
-class _FormatRefused(Exception):
-    """The server refused this `response_format` (never retried: the next mode is tried)."""
-
-
-def _response_format(mode: str, json_schema: dict[str, Any] | None) -> dict[str, Any]:
-    if mode == "json_schema":
-        return {"type": "json_schema", "json_schema": {"name": "answer", "schema": json_schema}}
-    return {"type": "json_object", "schema": json_schema}  # llama-cpp-python server style
-
-
-def _refuses_response_format(exc: Exception) -> bool:
-    message = str(exc)
-    return "response_format" in message or "json_schema" in message
 
 
 def _describe(exc: Exception) -> str:

@@ -10,8 +10,7 @@ from typing import Any
 
 from distilabel_cli.errors import DistilError
 from distilabel_cli.llms.base import LLM, Completion, FatalLLMError, Usage
-from distilabel_cli.tasks.base import Task
-from distilabel_cli.tasks.prompt import FormattedPrompt, PromptFormat
+from distilabel_cli.prompt_types import FormattedPrompt, PromptFormat
 
 
 class BalancedSampler:
@@ -56,31 +55,20 @@ class LLMPool(LLM):
 
     For each `agenerate` call (one row) the `num_generations` come from distinct, randomly
     chosen members (all members equally often over the dataset; `seed` makes the choice
-    reproducible); each Completion names its member in `model`. Members must share the
-    task. As a labeller (one request per row) a pool is an ensemble of judges: each row is
-    rated by one member, members taking turns in shuffled rounds. Members with the same
-    `model_name` are told apart as `name#index`.
+    reproducible); each Completion names its member in `model`. As a labeller (one request
+    per row) a pool is an ensemble of judges: each row is rated by one member, members
+    taking turns in shuffled rounds. Members with the same `model_name` are told apart as
+    `name#index`.
     """
 
     llms: list[LLM]
-    task: Task = None  # type: ignore[assignment]  # the members' task
     _sampler: BalancedSampler = field(init=False, repr=False)
-    _format: PromptFormat | None = field(default=None, init=False, repr=False)
+    _formats: dict[str, PromptFormat] = field(default_factory=dict, init=False, repr=False)
     _names: list[str] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.llms:
             raise DistilError("an LLMPool needs at least one LLM")
-        first = self.llms[0].task
-        for index, llm in enumerate(self.llms):
-            if llm.task != first:
-                raise DistilError(
-                    "all LLMs of a pool must share the same task: member 0 has "
-                    f"{first!r}, member {index} has {llm.task!r}"
-                )
-        if self.task is not None and self.task != first:
-            raise DistilError(f"the pool's task {self.task!r} is not its members' {first!r}")
-        self.task = first
         self._sampler = BalancedSampler(len(self.llms), self.seed)
         self._refresh_concurrency()
 
@@ -108,17 +96,20 @@ class LLMPool(LLM):
     def supports_structured_output(self) -> bool:
         return all(llm.supports_structured_output for llm in self.llms)
 
-    @property
-    def effective_prompt_format(self) -> PromptFormat:
-        if self._format is None:
+    def structured_output_for(self, prompt_format: PromptFormat) -> bool:
+        return all(llm.structured_output_for(prompt_format) for llm in self.llms)
+
+    def format_for(self, task_format: PromptFormat) -> PromptFormat:
+        """The members' format (they must agree) for a task's prompts."""
+        if task_format not in self._formats:
             self.member_names()
-            formats = [llm.effective_prompt_format for llm in self.llms]
+            formats = [llm.format_for(task_format) for llm in self.llms]
             if len(set(formats)) > 1:
                 raise DistilError(
                     f"the members of a pool must share a prompt format, got {formats}"
                 )
-            self._format = formats[0]
-        return self._format
+            self._formats[task_format] = formats[0]
+        return self._formats[task_format]
 
     def reset_loop_state(self) -> None:
         super().reset_loop_state()

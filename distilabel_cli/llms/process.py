@@ -17,15 +17,18 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from distilabel_cli.errors import DistilError
 from distilabel_cli.llms.base import LLM, Completion, FatalLLMError, StructuredOutputUnsupported
 from distilabel_cli.llms.process_launch import ChildHandle, child_sys_path, dump_load_fn
-from distilabel_cli.tasks.base import Task
-from distilabel_cli.tasks.prompt import FormattedPrompt, PromptFormat
+from distilabel_cli.prompt_types import FormattedPrompt, PromptFormat
 
-LoadLLMFn = Callable[[Task], LLM]
+if TYPE_CHECKING:
+    from distilabel_cli.tasks.base import Task
+
+#: `load_llm_fn(task)` builds the LLM in the child (distilabel 0.6's signature).
+LoadLLMFn = Callable[["Task"], LLM]
 
 
 class ChildProcess:
@@ -146,12 +149,12 @@ class ProcessLLM(LLM):
     """The LLM `load_llm_fn(task)` returns, built and run in a child process.
 
     `load_llm_fn` is a top-level function: of a module (sent by reference) or of the main
-    script, stdin, `-c` or a notebook (sent by value; no `__main__` guard needed, nothing
-    is run twice). With `gpus=[0, 1]` the child starts with `CUDA_VISIBLE_DEVICES=0,1`.
-    Requests overlap when the child's LLM allows it; `concurrency` (0: the child LLM's
-    own) bounds those in flight. Sampling settings and the prompt format are the child
-    LLM's, mirrored here once it is loaded. A dead child fails the requests it had and
-    every later one (`Completion.error`), never hangs.
+    script, stdin, `-c` or a notebook (sent by value; no `__main__` guard needed, nothing is
+    run twice). With `gpus=[0, 1]` the child starts with `CUDA_VISIBLE_DEVICES=0,1`.
+    Requests overlap when the child's LLM allows it; `concurrency` (0: the child LLM's own)
+    bounds those in flight. The options every LLM has (sampling, pricing, ...) and the
+    prompt format are the child LLM's, mirrored here once it is loaded. A dead child fails
+    the requests it had and every later one (`Completion.error`), never hangs.
     """
 
     load_llm_fn: LoadLLMFn
@@ -165,6 +168,8 @@ class ProcessLLM(LLM):
         """Start the child (it loads its LLM in the background); idempotent."""
         if self._child is None:
             label = self.label or f"ProcessLLM({_name_of(self.load_llm_fn)})"
+            if self.task is None:
+                raise DistilError(f"{label}: needs task= (load_llm_fn(task) builds the LLM)")
             gpus = None if self.gpus is None else ",".join(str(g) for g in self.gpus)
             self._child = ChildProcess(self.load_llm_fn, self.task, gpus, label)
 
@@ -183,8 +188,9 @@ class ProcessLLM(LLM):
         if child.load_error is not None:
             raise DistilError(f"{child.label}: loading the LLM failed: {child.load_error}")
         info = child.info
-        for name, value in info["sampling"].items():
-            setattr(self, name, value)
+        for name, value in info["options"].items():
+            if name != "concurrency":  # this LLM's own (0: the child's, below)
+                setattr(self, name, value)
         if self.concurrency < 1:
             self.concurrency = max(1, info["concurrency"])
         return child
@@ -195,12 +201,16 @@ class ProcessLLM(LLM):
 
     @property
     def supports_structured_output(self) -> bool:
-        return self._loaded().info["structured"]
+        return self.structured_output_for(self.effective_prompt_format)
 
-    @property
-    def effective_prompt_format(self) -> PromptFormat:
-        own = self.prompt_format or self._loaded().info["prompt_format"]
-        return own or self.task.prompt_format
+    def structured_output_for(self, prompt_format: PromptFormat) -> bool:
+        return self._loaded().info["structured"][prompt_format]
+
+    def format_for(self, task_format: PromptFormat) -> PromptFormat:
+        return self.prompt_format or self._loaded().info["prompt_format"] or task_format
+
+    def output_settings(self) -> dict[str, Any]:
+        return self._loaded().info["output_settings"]
 
     async def agenerate(
         self,

@@ -16,27 +16,26 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import asdict
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, get_args
 
 from distilabel_cli.errors import DistilError
 from distilabel_cli.llms.base import LLM, FatalLLMError, StructuredOutputUnsupported
+from distilabel_cli.llms.options import options_of
 from distilabel_cli.llms.process_launch import load_payload
+from distilabel_cli.prompt_types import PromptFormat
 
 
 def describe(llm: LLM) -> dict[str, Any]:
-    """What the parent mirrors of the loaded LLM."""
+    """What the parent mirrors of the loaded LLM: every LLM's options, its prompt format,
+    what decides its outputs and, per prompt format, whether it enforces JSON schemas."""
     return {
         "model_name": llm.model_name,
         "backend": type(llm).__name__,
-        "structured": llm.supports_structured_output,
+        "structured": {fmt: llm.structured_output_for(fmt) for fmt in get_args(PromptFormat)},
         "prompt_format": llm.prompt_format,
         "concurrency": llm.concurrency,
-        "sampling": {
-            "max_new_tokens": llm.max_new_tokens,
-            "temperature": llm.temperature,
-            "top_p": llm.top_p,
-            "seed": llm.seed,
-        },
+        "options": {name: getattr(llm, name) for name in options_of(LLM)},
+        "output_settings": llm.output_settings(),
     }
 
 

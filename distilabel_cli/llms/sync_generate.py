@@ -23,7 +23,7 @@ from distilabel_cli.errors import DistilError
 
 if TYPE_CHECKING:
     from distilabel_cli.llms.base import LLM, Completion
-    from distilabel_cli.tasks.prompt import PromptFormat
+    from distilabel_cli.pipeline.stage import Stage
 
 LLMOutput = dict[str, Any]
 
@@ -38,7 +38,11 @@ def generate_outputs(
         )
     if num_generations < 1:
         raise DistilError("generate(num_generations=...): must be at least 1")
-    task = llm.task
+    from distilabel_cli.pipeline.stage import Stage
+
+    stage = Stage.of(llm, "LLM")
+    assert stage is not None
+    task = stage.task
     rows = []
     for index, item in enumerate(inputs):
         if not isinstance(item, Mapping):
@@ -51,48 +55,44 @@ def generate_outputs(
             )
         rows.append(task.task_row(dict(item)))
     # Known before the loop runs: a ProcessLLM or pool loads its children here.
-    fmt = llm.effective_prompt_format
-    structured = task.is_labeller and llm.supports_structured_output
+    structured = task.is_labeller and stage.structured_output
     from distilabel_cli.pipeline.pipeline import run_coroutine
 
-    return run_coroutine(_generate_all(llm, rows, num_generations, fmt, structured))
+    return run_coroutine(_generate_all(stage, rows, num_generations, structured))
 
 
 async def _generate_all(
-    llm: LLM, rows: list[dict[str, Any]], n: int, fmt: PromptFormat, structured: bool
+    stage: Stage, rows: list[dict[str, Any]], n: int, structured: bool
 ) -> list[list[LLMOutput]]:
-    llm.reset_loop_state()
+    stage.llm.reset_loop_state()
     try:
-        return list(await asyncio.gather(*(_one(llm, row, n, fmt, structured) for row in rows)))
+        return list(await asyncio.gather(*(_one(stage, row, n, structured) for row in rows)))
     finally:
-        await llm.aclose()  # connection pools belong to this loop
+        await stage.llm.aclose()  # connection pools belong to this loop
 
 
-async def _one(
-    llm: LLM, row: dict[str, Any], n: int, fmt: PromptFormat, structured: bool
-) -> list[LLMOutput]:
+async def _one(stage: Stage, row: dict[str, Any], n: int, structured: bool) -> list[LLMOutput]:
     from distilabel_cli.llms.base import Completion, StructuredOutputUnsupported
 
-    task = llm.task
-    problem = task.row_problem(row)
+    problem = stage.task.row_problem(row)
     if problem is not None:
-        return [_output(llm, row, None, Completion(text=None, error=problem)) for _ in range(n)]
-    schema = task.json_schema(row) if structured else None
-    prompt = task.generate_prompt(row, structured=schema is not None).format_as(fmt)
+        return [_output(stage, row, None, Completion(text=None, error=problem)) for _ in range(n)]
+    schema = stage.task.json_schema(row) if structured else None
+    prompt = stage.prompt(row, structured=schema is not None)
     try:
-        completions = await llm.agenerate(prompt, n, schema)
+        completions = await stage.llm.agenerate(prompt, n, schema)
     except StructuredOutputUnsupported:
-        prompt = task.generate_prompt(row).format_as(fmt)
-        completions = await llm.agenerate(prompt, n, None)
-    return [_output(llm, row, prompt, c) for c in completions]
+        prompt = stage.prompt(row)
+        completions = await stage.llm.agenerate(prompt, n, None)
+    return [_output(stage, row, prompt, c) for c in completions]
 
 
-def _output(llm: LLM, row: dict[str, Any], prompt: Any, completion: Completion) -> LLMOutput:
+def _output(stage: Stage, row: dict[str, Any], prompt: Any, completion: Completion) -> LLMOutput:
     text = completion.text
     return {
-        "model_name": completion.model or llm.model_name,
+        "model_name": completion.model or stage.llm.model_name,
         "prompt_used": prompt,
         "raw_output": text,
-        "parsed_output": llm.task.parse_output(text, row) if text is not None else None,
+        "parsed_output": stage.task.parse_output(text, row) if text is not None else None,
         "error": completion.error if text is None else None,
     }

@@ -2,39 +2,44 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from distilabel_cli.errors import DistilError
 from distilabel_cli.llms.base import FatalLLMError
 from distilabel_cli.llms.batched import BatchedLLM, BatchRequest, Generated, require_package
 from distilabel_cli.llms.embedded import EMBEDDED_MODEL_NAME, embedded_model_path
-from distilabel_cli.tasks.prompt import FormattedPrompt
+from distilabel_cli.llms.options import option
+from distilabel_cli.prompt_types import FormattedPrompt
 
-DEVICES = ("cpu", "cuda", "auto")
-DTYPES = ("auto", "float32", "float16", "bfloat16")
+TorchDtype = Literal["auto", "float32", "float16", "bfloat16"]
+DEVICE = re.compile(r"cpu|auto|cuda(:\d+)?")
 
 
 @dataclass(kw_only=True)
 class TransformersLLM(BatchedLLM):
-    """A causal LM run by `transformers`, one `generate` call per batch of rows.
+    """A local transformers model (pip install -e .[transformers]).
 
-    `model` is a Hub id or local folder (with `gguf_file` for a GGUF file in it), a path to
-    a .gguf file, "embedded" (the bundled SmolLM2 GGUF) or an already loaded model (then
-    pass its `tokenizer` too). Chat prompts go through the tokenizer's chat template.
+    A causal LM, one `generate` call per batch of rows. `model` is a Hub id or local folder
+    (with `gguf_file` for a GGUF file in it), a path to a .gguf file, "embedded" (the
+    bundled SmolLM2 GGUF) or an already loaded model (then pass its `tokenizer` too).
+    Chat prompts go through the tokenizer's chat template.
     `device`: "cpu", "cuda", "cuda:N" or "auto" (accelerate's device map); `n_threads` sets
     torch's CPU threads (process-wide). No structured output: judges answer in the classic
     text format.
     """
 
-    model: Any = "embedded"
-    tokenizer: Any = None
-    gguf_file: str | None = None
-    device: str = "cpu"
-    torch_dtype: str = "auto"
-    trust_remote_code: bool = False
-    n_threads: int | None = None
+    model: Any = option(
+        "embedded", yaml=str, description='Hub id, folder, .gguf file or "embedded".'
+    )
+    gguf_file: str | None = option(None, description="GGUF file inside the model folder/repo.")
+    tokenizer: Any = option(None, yaml=str | None)
+    device: str = option("cpu", description="cpu, cuda, cuda:N or auto (accelerate).")
+    torch_dtype: TorchDtype = option("auto")
+    n_threads: int | None = option(None, gt=0, description="torch CPU threads.")
     _model: Any = field(default=None, init=False, repr=False)
     _tokenizer: Any = field(default=None, init=False, repr=False)
     _owns_model: bool = field(default=False, init=False, repr=False)
@@ -47,11 +52,17 @@ class TransformersLLM(BatchedLLM):
             self._model, self._tokenizer = self.model, self.tokenizer
             return
         require_package("transformers", "transformers", "transformers")
-        if self.device not in DEVICES and not self.device.startswith("cuda:"):
-            raise DistilError(f"llm.device must be one of {', '.join(DEVICES)} or cuda:N")
-        if self.torch_dtype not in DTYPES:
-            raise DistilError(f"llm.torch_dtype must be one of {', '.join(DTYPES)}")
+        self._check_options()
         self._source, self._gguf = _split_source(str(self.model), self.gguf_file)
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any]) -> None:
+        device = options.get("device")
+        if not isinstance(device, str) or not DEVICE.fullmatch(device):
+            raise ValueError(f"device must be cpu, cuda, cuda:N or auto, not {device!r}")
+        if options.get("torch_dtype") not in get_args(TorchDtype):
+            dtypes = ", ".join(get_args(TorchDtype))
+            raise ValueError(f"torch_dtype must be one of {dtypes}")
 
     @property
     def model_name(self) -> str:

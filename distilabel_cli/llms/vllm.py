@@ -7,30 +7,32 @@ from typing import Any
 
 from distilabel_cli.llms.base import FatalLLMError, StructuredOutputUnsupported
 from distilabel_cli.llms.batched import BatchedLLM, BatchRequest, Generated, require_package
-from distilabel_cli.tasks.prompt import FormattedPrompt
+from distilabel_cli.llms.options import option
+from distilabel_cli.prompt_types import FormattedPrompt
 
 
 @dataclass(kw_only=True)
 class VLLM(BatchedLLM):
-    """A vLLM engine in this process (install with `pip install -e .[vllm]`).
+    """An offline vLLM engine on this machine's GPU(s) (pip install -e .[vllm]).
 
-    `model` is a Hub id, a local folder or .gguf file, or an already built `vllm.LLM`.
+    `model` is a Hub id, a local folder or .gguf file, or (Python) a built `vllm.LLM`.
     Chat prompts go through the tokenizer's chat template; every prompt is sent as token
     ids, so token counts are exact. Each request has its own `SamplingParams` (n, seed,
     guided JSON for judges), and a whole batch is one `generate` call. The engine (and its
     GPU memory) is made at the first batch, in the LLM's worker thread.
     """
 
-    model: Any
-    tokenizer: str | None = None
-    dtype: str = "auto"
-    tensor_parallel_size: int = 1
-    gpu_memory_utilization: float = 0.9
-    max_model_len: int | None = None
-    quantization: str | None = None
-    trust_remote_code: bool = False
-    stop: list[str] | None = None
-    engine_kwargs: dict[str, Any] = field(default_factory=dict)
+    model: Any = option(
+        yaml=str, description="Hub id or local folder (or .gguf file) of the model."
+    )
+    tokenizer: str | None = option(None)
+    dtype: str = option("auto")
+    tensor_parallel_size: int = option(1, gt=0)
+    gpu_memory_utilization: float = option(0.9, gt=0, le=1)
+    max_model_len: int | None = option(None, gt=0)
+    quantization: str | None = option(None)
+    stop: list[str] | None = option(None)
+    engine_kwargs: dict[str, Any] = option(default_factory=dict, description="More vllm.LLM args.")
     _engine: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:

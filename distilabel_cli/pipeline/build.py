@@ -1,67 +1,51 @@
-"""Build a Pipeline from a validated spec."""
+"""Build a Pipeline from a validated spec: each stage is its task and the LLM of its spec."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from distilabel_cli.llms.base import LLM, Pricing
-from distilabel_cli.llms.llama_cpp import LlamaCppLLM
-from distilabel_cli.llms.openai import OpenAILLM
-from distilabel_cli.pipeline.build_backends import BACKEND_SPECS, build_backend, with_batch_size
+from pydantic import SecretStr
+
+from distilabel_cli.errors import DistilError
+from distilabel_cli.llms import llm_class
+from distilabel_cli.llms.base import LLM
+from distilabel_cli.llms.options import options_of
 from distilabel_cli.pipeline.build_pool import build_pool, build_process_llm
 from distilabel_cli.pipeline.build_task import build_task
 from distilabel_cli.pipeline.pipeline import Pipeline
+from distilabel_cli.pipeline.stage import Stage
 from distilabel_cli.redact import register_llm_secrets, register_spec_secrets
-from distilabel_cli.spec.models import LlamaCppSpec, LLMSpec, PipelineSpec, StageSpec
+from distilabel_cli.spec.models import LLMSpec, PipelineSpec, StageSpec
 from distilabel_cli.tasks import Task
 
-_SAMPLING = (
-    "max_new_tokens",
-    "temperature",
-    "top_p",
-    "seed",
-    "concurrency",
-    "timeout",
-    "max_retries",
-    "requests_per_minute",
-    "tokens_per_minute",
-)
 
-
-def build_llm(spec: LLMSpec, task: Task, label: str = "llm") -> LLM:
-    """The LLM object an llm spec describes; makes no network call and loads no model.
+def build_llm(spec: LLMSpec, task: Task | None = None, label: str | None = None) -> LLM:
+    """The LLM an llm spec describes (`task`: distilabel 0.6's `LLM(task=...)`); makes no
+    network call and loads no model. Its errors start with `label` (its YAML path).
 
     With `gpus`, a ProcessLLM that builds it in a child process pinned to those GPUs. Its
     secrets (the spec's, and keys read from the environment) are registered for redaction.
     """
     register_spec_secrets(spec)
-    llm = _construct_llm(spec, task, label)
+    if spec.gpus is not None:
+        llm: LLM = build_process_llm(spec, task, label or "llm")
+    else:
+        cls = llm_class(spec.type)
+        options = {name: _plain(getattr(spec, name)) for name in options_of(cls)}
+        try:
+            llm = cls(task=task, **options)
+        except DistilError as exc:
+            if label is None:
+                raise
+            raise DistilError(f"{label}: {exc.message}", details=exc.details) from None
     register_llm_secrets(llm)
     return llm
 
 
-def _construct_llm(spec: LLMSpec, task: Task, label: str) -> LLM:
-    if spec.gpus is not None:
-        return build_process_llm(spec, task, label)
-    sampling = {name: getattr(spec, name) for name in _SAMPLING}
-    sampling["pricing"] = Pricing(**spec.pricing.model_dump()) if spec.pricing else None
-    if isinstance(spec, LlamaCppSpec):
-        return LlamaCppLLM(
-            task=task, model=spec.model, n_ctx=spec.n_ctx, n_threads=spec.n_threads, **sampling
-        )
-    if isinstance(spec, BACKEND_SPECS):
-        return build_backend(spec, task, sampling, label)
-    return OpenAILLM(
-        task=task,
-        model=spec.model,
-        base_url=spec.base_url,
-        api_key=spec.api_key.get_secret_value() if spec.api_key else None,
-        frequency_penalty=spec.frequency_penalty,
-        presence_penalty=spec.presence_penalty,
-        stop=spec.stop,
-        structured_output=spec.structured_output,
-        **sampling,
-    )
+def _plain(value: Any) -> Any:
+    """A spec value as the LLM takes it (secrets as plain strings)."""
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
 
 
 def build_stage(
@@ -69,15 +53,15 @@ def build_stage(
     name: str = "generator",
     seed: int | None = None,
     spec_dir: Path | None = None,
-) -> LLM | None:
-    """A stage's LLM, or its LLMPool (`seed`: the pool's choice of members)."""
+) -> Stage | None:
+    """A stage: its task and its LLM, or LLMPool (`seed`: the pool's choice of members)."""
     if spec is None:
         return None
     task = build_task(spec.task, spec_dir)
     if spec.pool is not None:
-        return build_pool(spec.pool, task, name, seed)
+        return Stage(task, build_pool(spec.pool, task, name, seed))
     assert spec.llm is not None
-    return build_llm(spec.llm, task, f"{name}.llm")
+    return Stage(task, build_llm(spec.llm, task, f"{name}.llm"))
 
 
 def build_pipeline(spec: PipelineSpec, spec_dir: Path | None = None) -> Pipeline:
@@ -90,7 +74,35 @@ def build_pipeline(spec: PipelineSpec, spec_dir: Path | None = None) -> Pipeline
     spec = with_batch_size(spec)
     generator = build_stage(spec.generator, "generator", spec.run.seed, spec_dir)
     labeller = build_stage(spec.labeller, "labeller", spec.run.seed, spec_dir)
-    for llm in (generator, labeller):
-        if llm is not None:
-            register_llm_secrets(llm)
+    for stage in (generator, labeller):
+        if stage is not None:
+            register_llm_secrets(stage.llm)
     return Pipeline(generator=generator, labeller=labeller)
+
+
+def with_batch_size(spec: PipelineSpec) -> PipelineSpec:
+    """`spec` with run.batch_size filled into batched LLMs that set none, and their
+    concurrency raised to their batch size (also for pool members and `gpus:` processes)."""
+    stages = {}
+    for name in ("generator", "labeller"):
+        stage: StageSpec | None = getattr(spec, name)
+        if stage is None:
+            continue
+        update: dict[str, Any] = {}
+        if stage.llm is not None:
+            update["llm"] = _batched(stage.llm, spec.run.batch_size)
+        if stage.pool is not None:
+            update["pool"] = [
+                m.model_copy(update={"llm": _batched(m.llm, spec.run.batch_size)})
+                for m in stage.pool
+            ]
+        stages[name] = stage.model_copy(update=update)
+    return spec.model_copy(update=stages)
+
+
+def _batched(llm: Any, run_batch_size: int) -> Any:
+    """An LLM spec that has a `batch_size` option, with the run's when it sets none."""
+    if "batch_size" not in type(llm).model_fields:
+        return llm
+    size = llm.batch_size or run_batch_size
+    return llm.model_copy(update={"batch_size": size, "concurrency": max(llm.concurrency, size)})

@@ -19,9 +19,10 @@ def load_llm_from_spec(spec: LLMSpec, task: Task) -> LLM:
 
 
 def build_process_llm(
-    spec: LLMSpec, task: Task, label: str, gpus: list[int] | None = None
+    spec: LLMSpec, task: Task | None, label: str, gpus: list[int] | None = None
 ) -> ProcessLLM:
-    """The LLM of `spec` in a child process pinned to `gpus` (default: the spec's)."""
+    """The LLM of `spec` in a child process pinned to `gpus` (default: the spec's); the
+    child builds it for `task` (`load_llm_fn(task)`)."""
     return ProcessLLM(
         task=task,
         load_llm_fn=partial(load_llm_from_spec, spec),
@@ -37,4 +38,4 @@ def build_pool(members: list[PoolMemberSpec], task: Task, stage: str, seed: int 
         build_process_llm(member.llm, task, f"{stage}.pool[{index}].llm", member.gpus)
         for index, member in enumerate(members)
     ]
-    return LLMPool(llms=llms, seed=seed)
+    return LLMPool(llms=llms, seed=seed, task=task)

@@ -1,9 +1,10 @@
-"""The async engine: rows stream from generator to labeller with no batch barrier.
+"""The async engine: rows stream from the generator stage to the labeller stage with no
+batch barrier.
 
-Each LLM bounds its own requests in flight; a row's labelling starts as soon as its
-generations are done; results keep input order; a failed request leaves None in place and
-its error in the row's `distil_metadata`, and is requested again by the next run
-(`row_plan.py`).
+A stage is a task and its LLM (`stage.py`). Each LLM bounds its own requests in flight; a
+row's labelling starts as soon as its generations are done; results keep input order; a
+failed request leaves None in place and its error in the row's `distil_metadata`, and is
+requested again by the next run (`row_plan.py`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from distilabel_cli.errors import DistilError, RunAborted
 from distilabel_cli.llms.base import LLM, Completion, FatalLLMError, StructuredOutputUnsupported
 from distilabel_cli.pipeline.row_plan import RowPlan, plan_row
+from distilabel_cli.pipeline.stage import Stage
 from distilabel_cli.redact import redact
 
 #: After this many failed requests in a row (no success in between), one LLM stops the run.
@@ -51,20 +53,29 @@ class EngineHooks:
 
 @dataclass
 class Engine:
-    """Runs a generator and/or a labeller over rows; returns each row's new columns."""
+    """Runs a generator and/or a labeller stage over rows; returns each row's new columns.
 
-    generator: LLM | None
-    labeller: LLM | None
+    A stage may also be given as distilabel 0.6's `LLM(task=...)` (see `Stage.of`).
+    """
+
+    generator: Stage | None
+    labeller: Stage | None
     num_generations: int = 1
     hooks: EngineHooks = field(default_factory=EngineHooks)
     counts: ParseCounts = field(default_factory=ParseCounts)
     #: Also ask again for answers an earlier run got but could not parse.
     retry_unparsed: bool = False
 
+    def __post_init__(self) -> None:
+        self.generator = Stage.of(self.generator, "generator")
+        self.labeller = Stage.of(self.labeller, "labeller")
+
+    def _llms(self) -> list[LLM]:
+        return [stage.llm for stage in (self.generator, self.labeller) if stage is not None]
+
     def max_rows_in_flight(self) -> int:
         """Enough rows to keep every LLM busy, few enough to bound memory."""
-        slots = sum(llm.concurrency for llm in (self.generator, self.labeller) if llm)
-        return max(8, 2 * slots)
+        return max(8, 2 * sum(llm.concurrency for llm in self._llms()))
 
     async def run(
         self, rows: list[dict[str, Any]], prefilled: dict[int, dict[str, Any]] | None = None
@@ -74,9 +85,8 @@ class Engine:
         `prefilled` holds columns saved by an earlier run: only what they lack is requested
         (a row with generations but no labels is only labelled; failed items are retried).
         """
-        for llm in (self.generator, self.labeller):
-            if llm is not None:
-                llm.reset_loop_state()
+        for llm in self._llms():
+            llm.reset_loop_state()
         prefilled = prefilled or {}
         results: list[dict[str, Any] | None] = [None] * len(rows)
         todo = []
@@ -107,9 +117,8 @@ class Engine:
             error.partial = results
             raise error from None
         finally:
-            for llm in (self.generator, self.labeller):
-                if llm is not None:
-                    await llm.aclose()
+            for llm in self._llms():
+                await llm.aclose()
         return results
 
     def plan(self, row: dict[str, Any], saved: dict[str, Any]) -> RowPlan:
@@ -125,13 +134,12 @@ class Engine:
 
     def generation_prompt(self, row: dict[str, Any]) -> Any:
         """The generator's formatted prompt for a row (None for a row it cannot send)."""
-        assert self.generator is not None
-        llm = self.generator
-        task = llm.task
-        row = task.task_row(row)
-        if task.check_row(row) is not None:
+        stage = self.generator
+        assert stage is not None
+        row = stage.task.task_row(row)
+        if stage.task.check_row(row) is not None:
             return None
-        return task.generate_prompt(row).format_as(llm.effective_prompt_format)
+        return stage.prompt(row)
 
     async def _process_row(
         self, index: int, row: dict[str, Any], saved: dict[str, Any], plan: RowPlan
@@ -157,9 +165,9 @@ class Engine:
         self, row: dict[str, Any], saved: dict[str, Any], items: list[int]
     ) -> dict[str, Any]:
         """Request generation `items` of a row and merge them into its saved ones."""
-        llm, n = self.generator, self.num_generations
-        assert llm is not None
-        task = llm.task
+        stage, n = self.generator, self.num_generations
+        assert stage is not None
+        task, llm = stage.task, stage.llm
         row = task.task_row(row)
         problem = task.check_row(row)
         prompt = None
@@ -167,7 +175,7 @@ class Engine:
             completions = [Completion(text=None, error=problem)] * len(items)
             self.counts.generations_skipped += len(items)
         else:
-            prompt = task.generate_prompt(row).format_as(llm.effective_prompt_format)
+            prompt = stage.prompt(row)
             completions = exactly(llm, await llm.agenerate(prompt, len(items)), len(items))
             _check_circuit(llm)
             failed = sum(c.text is None for c in completions)
@@ -191,9 +199,9 @@ class Engine:
         return columns
 
     async def _label(self, row: dict[str, Any]) -> dict[str, Any]:
-        llm = self.labeller
-        assert llm is not None
-        task = llm.task
+        stage = self.labeller
+        assert stage is not None
+        task = stage.task
         row = task.task_row(row)
         problem = task.check_row(row)
         if problem is not None:
@@ -201,7 +209,7 @@ class Engine:
             prompt = None
             self.counts.labels_skipped += 1
         else:
-            prompt, completion = await self._ask_judge(llm, row)
+            prompt, completion = await self._ask_judge(stage, row)
         if completion.text is None:
             outputs = task.empty_output(row)
         else:
@@ -212,24 +220,21 @@ class Engine:
             self.counts.labels_failed += failed
         error = redact(completion.error) if completion.text is None else None
         return {
-            "labelling_model": completion.model or llm.model_name,
+            "labelling_model": completion.model or stage.llm.model_name,
             "labelling_prompt": prompt,
             "raw_labelling_response": completion.text,
             **outputs,
             METADATA_COLUMN: {**(row.get(METADATA_COLUMN) or {}), "labelling_error": error},
         }
 
-    async def _ask_judge(self, llm: LLM, row: dict[str, Any]) -> tuple[Any, Completion]:
-        task = llm.task
-        schema = task.json_schema(row) if llm.supports_structured_output else None
-        prompt = task.generate_prompt(row, structured=schema is not None)
-        formatted = prompt.format_as(llm.effective_prompt_format)
+    async def _ask_judge(self, stage: Stage, row: dict[str, Any]) -> tuple[Any, Completion]:
+        llm = stage.llm
+        schema = stage.task.json_schema(row) if stage.structured_output else None
+        formatted = stage.prompt(row, structured=schema is not None)
         try:
             [completion] = exactly(llm, await llm.agenerate(formatted, 1, schema), 1)
         except StructuredOutputUnsupported:
-            formatted = task.generate_prompt(row, structured=False).format_as(
-                llm.effective_prompt_format
-            )
+            formatted = stage.prompt(row, structured=False)
             [completion] = exactly(llm, await llm.agenerate(formatted, 1, None), 1)
         _check_circuit(llm)
         return formatted, completion

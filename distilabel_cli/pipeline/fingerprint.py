@@ -3,38 +3,42 @@ fingerprint is refused (the differences are listed)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from distilabel_cli.llms.base import LLM
+if TYPE_CHECKING:
+    from distilabel_cli.llms.base import LLM
+    from distilabel_cli.pipeline.stage import Stage
+    from distilabel_cli.tasks.base import Task
 
 FINGERPRINT_VERSION = 1
 
 
-def llm_fingerprint(llm: LLM | None) -> dict[str, Any] | None:
-    """What decides an LLM's outputs (not its concurrency, timeouts, URL or key)."""
-    if llm is None:
-        return None
-    members = getattr(llm, "members", None) or []  # a pool: what decides each member's
-    pool = {"members": {str(i): llm_fingerprint(m) for i, m in enumerate(members)}}
+def stage_fingerprint(stage: Stage | None) -> dict[str, Any] | None:
+    """What decides a stage's outputs: its task, and its LLM's options marked
+    `decides_output` (not its concurrency, timeouts, URL or key)."""
+    return None if stage is None else llm_fingerprint(stage.llm, stage.task)
+
+
+def llm_fingerprint(llm: LLM, task: Task) -> dict[str, Any]:
+    """What decides the outputs of `llm` doing `task` (a pool: also each member's)."""
+    members = getattr(llm, "members", None) or []
+    pool = {"members": {str(i): llm_fingerprint(m, task) for i, m in enumerate(members)}}
     return {
         **(pool if members else {}),
         "backend": type(llm).__name__,
         "model": llm.model_name,
-        "max_new_tokens": llm.max_new_tokens,
-        "temperature": llm.temperature,
-        "top_p": llm.top_p,
-        "seed": llm.seed,
-        "prompt_format": llm.effective_prompt_format,
-        "task": llm.task.fingerprint(),
+        **llm.output_settings(),
+        "prompt_format": llm.format_for(task.prompt_format),
+        "task": task.fingerprint(),
     }
 
 
 def pipeline_fingerprint(
-    generator: LLM | None, labeller: LLM | None, num_generations: int
+    generator: Stage | None, labeller: Stage | None, num_generations: int
 ) -> dict[str, Any]:
     return {
         "version": FINGERPRINT_VERSION,
         "num_generations": num_generations,
-        "generator": llm_fingerprint(generator),
-        "labeller": llm_fingerprint(labeller),
+        "generator": stage_fingerprint(generator),
+        "labeller": stage_fingerprint(labeller),
     }

@@ -7,66 +7,100 @@ import threading
 import time
 from collections.abc import Coroutine
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from datasets import Dataset, Features, List, Value, concatenate_datasets
-
-from distilabel_cli import __version__
-from distilabel_cli.dataset.checkpoint.session import CheckpointSession, resume_hint
-from distilabel_cli.dataset.checkpoint.store import DatasetCheckpoint
-from distilabel_cli.dataset.custom_dataset import CustomDataset
+from distilabel_cli._version import __version__
 from distilabel_cli.errors import DistilError, RunAborted, RunInterrupted
 from distilabel_cli.llms.base import LLM
-from distilabel_cli.llms.batched import BatchedLLM
 from distilabel_cli.pipeline.engine import METADATA_COLUMN, Engine, EngineHooks
 from distilabel_cli.pipeline.fingerprint import pipeline_fingerprint
-from distilabel_cli.pipeline.progress import RunProgress
 from distilabel_cli.pipeline.report import RunReport
+from distilabel_cli.pipeline.stage import Stage
+from distilabel_cli.prompt_types import CHAT_FORMATS
 from distilabel_cli.redact import register_llm_secrets
 from distilabel_cli.tasks.base import Task
-from distilabel_cli.tasks.prompt import CHAT_FORMATS
+
+if TYPE_CHECKING:  # datasets (and what imports it) loads when a pipeline runs
+    from datasets import Dataset, Features
+
+    from distilabel_cli.dataset.checkpoint.session import CheckpointSession
+    from distilabel_cli.dataset.checkpoint.store import DatasetCheckpoint
+    from distilabel_cli.dataset.custom_dataset import CustomDataset
+    from distilabel_cli.pipeline.progress import RunProgress
 
 GENERATION_COLUMNS = ("generation_model", "generation_prompt", "raw_generation_responses")
 LABELLING_COLUMNS = ("labelling_model", "labelling_prompt", "raw_labelling_response")
-MESSAGE = {"role": Value("string"), "content": Value("string")}
+#: A pipeline's stages, in the order rows go through them.
+ROLES = ("generator", "labeller")
 
 T = TypeVar("T")
 
 
 class Pipeline:
-    """Generate with `generator`, then rate with `labeller` (either may be omitted)."""
+    """Generate with the `generator` stage, then rate with the `labeller` stage (either may
+    be omitted). Each is a `Stage(task, llm)` or distilabel 0.6's `LLM(task=...)`;
+    `.generator` and `.labeller` are their LLMs, `.stages` the stages by role."""
 
-    def __init__(self, generator: LLM | None = None, labeller: LLM | None = None) -> None:
+    def __init__(
+        self, generator: Stage | LLM | None = None, labeller: Stage | LLM | None = None
+    ) -> None:
         if generator is None and labeller is None:
             raise DistilError("a Pipeline needs a generator, a labeller or both")
-        if generator is not None and generator.task.is_labeller:
+        self.stages: dict[str, Stage] = {}
+        self._set("generator", generator)
+        self._set("labeller", labeller)
+        generating, labelling = self.stage("generator"), self.stage("labeller")
+        if generating is not None and generating.task.is_labeller:
             raise DistilError(
-                f"{type(generator.task).__name__} is a labelling task, not a generator"
+                f"{type(generating.task).__name__} is a labelling task, not a generator"
             )
-        if labeller is not None and not _can_label(labeller.task):
+        if labelling is not None and not _can_label(labelling.task):
             raise DistilError(
-                f"{type(labeller.task).__name__} is a generation task, not a labeller: it "
+                f"{type(labelling.task).__name__} is a generation task, not a labeller: it "
                 "would overwrite the generator's columns"
             )
-        self.generator = generator
-        self.labeller = labeller
         self.last_report: RunReport | None = None
+
+    def stage(self, role: str) -> Stage | None:
+        """The `generator` or `labeller` stage (None when the pipeline has none)."""
+        return self.stages.get(role)
+
+    @property
+    def generator(self) -> LLM | None:
+        return self._llm("generator")
+
+    @generator.setter
+    def generator(self, performer: Stage | LLM | None) -> None:
+        self._set("generator", performer)
+
+    @property
+    def labeller(self) -> LLM | None:
+        return self._llm("labeller")
+
+    @labeller.setter
+    def labeller(self, performer: Stage | LLM | None) -> None:
+        self._set("labeller", performer)
+
+    def _llm(self, role: str) -> LLM | None:
+        stage = self.stage(role)
+        return stage.llm if stage else None
+
+    def _set(self, role: str, performer: Stage | LLM | None) -> None:
+        """0.6's `pipe.labeller = llm`: the stage of that role is made again."""
+        stages = {**self.stages, role: Stage.of(performer, role)}
+        self.stages = {r: s for r in ROLES if (s := stages.get(r)) is not None}
 
     def output_columns(self) -> list[str]:
         """Columns this pipeline adds, in order."""
         columns: list[str] = []
-        if self.generator is not None:
-            columns += [*GENERATION_COLUMNS, *self.generator.task.output_args_names]
-        if self.labeller is not None:
-            columns += [*LABELLING_COLUMNS, *self.labeller.task.output_args_names]
+        if "generator" in self.stages:
+            columns += [*GENERATION_COLUMNS, *self.stages["generator"].task.output_args_names]
+        if "labeller" in self.stages:
+            columns += [*LABELLING_COLUMNS, *self.stages["labeller"].task.output_args_names]
         return [*columns, METADATA_COLUMN]
 
     def check_columns(self, input_columns: list[str]) -> None:
-        stages = [
-            (s, llm.task)
-            for s, llm in (("generator", self.generator), ("labeller", self.labeller))
-            if llm
-        ]
+        stages = [(role, stage.task) for role, stage in self.stages.items()]
         missing = missing_columns(stages, input_columns)
         if missing:
             stage, column = missing[0]
@@ -94,6 +128,9 @@ class Pipeline:
         `RunAborted` when the run cannot go on (its `.dataset` holds the finished rows) and
         `RunInterrupted` on Ctrl-C.
         """
+        from distilabel_cli.dataset.checkpoint.session import CheckpointSession, resume_hint
+        from distilabel_cli.llms.batched import BatchedLLM
+
         if num_generations < 1:
             raise DistilError("num_generations must be at least 1")
         checkpoint = _checkpoint(checkpoint_strategy)
@@ -107,9 +144,8 @@ class Pipeline:
             [c for c in self.output_columns() if c in dataset.column_names]
         )
         rows = source.to_list()
-        engine = Engine(
-            self.generator, self.labeller, num_generations, retry_unparsed=retry_unparsed
-        )
+        generating, labelling = self.stage("generator"), self.stage("labeller")
+        engine = Engine(generating, labelling, num_generations, retry_unparsed=retry_unparsed)
         report = RunReport.for_llms(
             self.generator, self.labeller, rows=len(rows), num_generations=num_generations
         )
@@ -123,7 +159,7 @@ class Pipeline:
                 source,
                 rows,
                 engine.plan,
-                generation_prompt=engine.generation_prompt if self.generator else None,
+                generation_prompt=engine.generation_prompt if generating else None,
             )
             report.rows_resumed = session.resumed
             report.rows_retried = session.retrying
@@ -160,19 +196,16 @@ class Pipeline:
         return dataset
 
     def _llms(self) -> list[LLM]:
-        """The generator and labeller, and the members of pools among them."""
-        llms = [llm for llm in (self.generator, self.labeller) if llm is not None]
+        """The stages' LLMs, and the members of pools among them."""
+        llms = [stage.llm for stage in self.stages.values()]
         return [*llms, *(m for llm in llms for m in getattr(llm, "members", None) or [])]
 
     def _checkpoint_meta(self, num_generations: int) -> dict[str, Any]:
         """What a checkpoint keeps besides its rows: the fingerprint, column types, tasks."""
-        tasks = {
-            f"{role}_task": llm.task.to_sidecar()
-            for role, llm in (("generator", self.generator), ("labeller", self.labeller))
-            if llm is not None
-        }
+        tasks = {f"{role}_task": stage.task.to_sidecar() for role, stage in self.stages.items()}
+        generating, labelling = self.stage("generator"), self.stage("labeller")
         return {
-            "fingerprint": pipeline_fingerprint(self.generator, self.labeller, num_generations),
+            "fingerprint": pipeline_fingerprint(generating, labelling, num_generations),
             "features": self.features().to_dict(),
             **tasks,
         }
@@ -180,56 +213,64 @@ class Pipeline:
     def _progress(
         self, display: bool, rows: int, session: CheckpointSession | None
     ) -> AbstractContextManager[RunProgress | None]:
+        from distilabel_cli.pipeline.progress import RunProgress
+
         if not display:
             return nullcontext()
-        stages = {"generating": self.generator, "labelling": self.labeller}
+        bars = {"generator": "generating", "labeller": "labelling"}
         saved = session.prefilled.values() if session else []
         done = {
             "generating": sum("generation_model" in c for c in saved),
             "labelling": sum("labelling_model" in c for c in saved),
         }
-        return RunProgress(rows, {s: done[s] for s, llm in stages.items() if llm})
+        return RunProgress(rows, {bars[role]: done[bars[role]] for role in self.stages})
 
     def _assemble(self, source: Dataset, results: list[Any]) -> CustomDataset:
+        from datasets import Dataset, concatenate_datasets
+
+        from distilabel_cli.dataset.custom_dataset import CustomDataset
+
         features = self.features()  # rows from an older checkpoint may lack a column
         new = Dataset.from_dict(
             {c: [r.get(c) for r in results] for c in features}, features=features
         )
         combined = concatenate_datasets([source, new], axis=1) if source.column_names else new
-        task = (self.labeller or self.generator).task  # type: ignore[union-attr]
-        return CustomDataset.from_dataset(combined, task)
+        last = self.stage("labeller") or self.stage("generator")
+        assert last is not None
+        return CustomDataset.from_dataset(combined, last.task)
 
     def features(self) -> Features:
         """Types of the added columns (contract: lists align with the generations)."""
+        from datasets import Features, List, Value
+
         features: dict[str, Any] = {}
-        if self.generator is not None:
-            prompt = _prompt_feature(self.generator)
+        generating, labelling = self.stage("generator"), self.stage("labeller")
+        if generating is not None:
             features.update(
                 generation_model=List(Value("string")),
-                generation_prompt=List(prompt),
+                generation_prompt=List(_prompt_feature(generating)),
                 raw_generation_responses=List(Value("string")),
             )
-            for name, feature in self.generator.task.output_features().items():
+            for name, feature in generating.task.output_features().items():
                 features[name] = List(feature)
-        if self.labeller is not None:
+        if labelling is not None:
             features.update(
                 labelling_model=Value("string"),
-                labelling_prompt=_prompt_feature(self.labeller),
+                labelling_prompt=_prompt_feature(labelling),
                 raw_labelling_response=Value("string"),
-                **self.labeller.task.output_features(),
+                **labelling.task.output_features(),
             )
         metadata = {}  # why an item is None, per stage
-        if self.generator is not None:
+        if generating is not None:
             metadata["generation_errors"] = List(Value("string"))
-        if self.labeller is not None:
+        if labelling is not None:
             metadata["labelling_error"] = Value("string")
         features[METADATA_COLUMN] = metadata
         return Features(features)
 
     def close(self) -> None:
-        for llm in (self.generator, self.labeller):
-            if llm is not None:
-                llm.close()
+        for stage in self.stages.values():
+            stage.llm.close()
 
 
 def _can_label(task: Task) -> bool:
@@ -241,6 +282,8 @@ def _can_label(task: Task) -> bool:
 
 def _checkpoint(strategy: DatasetCheckpoint | bool | None) -> DatasetCheckpoint | None:
     """0.6 accepts `checkpoint_strategy=True` for the default checkpoint."""
+    from distilabel_cli.dataset.checkpoint.store import DatasetCheckpoint
+
     if strategy is True:
         return DatasetCheckpoint()
     if strategy is False or strategy is None:
@@ -265,8 +308,13 @@ def missing_columns(
     return missing
 
 
-def _prompt_feature(llm: LLM) -> Any:
-    return List(MESSAGE) if llm.effective_prompt_format in CHAT_FORMATS else Value("string")
+def _prompt_feature(stage: Stage) -> Any:
+    """A prompt's type: a list of chat messages, or a string."""
+    from datasets import List, Value
+
+    if stage.prompt_format in CHAT_FORMATS:
+        return List({"role": Value("string"), "content": Value("string")})
+    return Value("string")
 
 
 def chain_hooks(*hooks: EngineHooks | None) -> EngineHooks:

@@ -81,6 +81,7 @@ class RunReport:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         for entry, llm in zip(data["llms"], self.llms, strict=True):
+            entry["pricing"] = llm.pricing.model_dump() if llm.pricing is not None else None
             entry["cost"] = _rounded(llm.cost)
         data.update(
             input_tokens=self.input_tokens,

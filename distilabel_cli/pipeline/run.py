@@ -21,7 +21,7 @@ from distilabel_cli.dataset.io.outputs import (
 )
 from distilabel_cli.errors import DistilError, RunAborted
 from distilabel_cli.pipeline.build import build_pipeline
-from distilabel_cli.pipeline.check import check_spec
+from distilabel_cli.pipeline.check import check_columns, check_tasks
 from distilabel_cli.pipeline.report import RunReport
 from distilabel_cli.redact import register_spec_secrets
 from distilabel_cli.spec.loader import SpecSource
@@ -52,17 +52,22 @@ def run_spec(
     Finished rows go to the spec's checkpoint as they finish; a re-run resumes from it and
     requests the items that failed again. Raises `RunFailed` (exit 1, after writing the
     dataset) when more than `run.max_failed_fraction` of the requests failed.
+
+    The tasks are built once (the pipeline reuses those the checks built) and the input is
+    read once: its columns are checked on the loaded rows.
     """
     register_spec_secrets(spec)
-    check_spec(spec, source)
+    spec_dir = Path(source.file).parent
+    tasks = check_tasks(spec, source)
     output = Path(spec.output.path)
     checkpoint = checkpoint_for(spec, resume) if not dry_run else None
     if not dry_run:
         check_destinations(output, checkpoint)
-    dataset = load_input(spec.input, Path(source.file).parent)
+    dataset = load_input(spec.input, spec_dir)
+    check_columns(spec, source, tasks, dataset.column_names)
     if dry_run:
         dataset = dataset.select(range(min(1, len(dataset))))
-    pipeline = build_pipeline(spec, Path(source.file).parent)
+    pipeline = build_pipeline(spec, spec_dir)
     try:
         result = pipeline.generate(
             dataset,

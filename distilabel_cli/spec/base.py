@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict
-
-PromptFormat = Literal["chat", "default", "openai", "llama2", "chatml", "zephyr", "notus"]
 
 
 class StrictModel(BaseModel):

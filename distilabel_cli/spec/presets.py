@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, get_args
 
 from distilabel_cli.errors import SpecError
+from distilabel_cli.tasks.ultrafeedback_rubrics import UltraFeedbackAspect
 
 #: The seed's default labeller: OpenAI gpt-3.5-turbo at temperature 0.
 DEFAULT_LABELLER_LLM: dict[str, Any] = {
@@ -14,7 +15,7 @@ DEFAULT_LABELLER_LLM: dict[str, Any] = {
     "temperature": 0.0,
     "max_new_tokens": 512,
 }
-UF_ASPECTS = ("text-quality", "helpfulness", "truthfulness", "honesty", "instruction-following")
+UF_ASPECTS: tuple[str, ...] = get_args(UltraFeedbackAspect)
 
 
 def _labeller(task: dict[str, Any]) -> dict[str, Any]:

@@ -7,14 +7,15 @@ import random
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-import jinja2
-from datasets import Value
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.fields import FieldInfo
 
 from distilabel_cli.tasks.prompt import Prompt, PromptFormat
+
+if TYPE_CHECKING:
+    import jinja2
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -24,6 +25,9 @@ T = TypeVar("T")
 @cache
 def template_env() -> jinja2.Environment:
     """The sandboxed Jinja2 environment that renders every bundled prompt template."""
+    import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
     return ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         undefined=jinja2.StrictUndefined,
@@ -54,14 +58,27 @@ def choose(rng: random.Random, options: Sequence[T], weights: Sequence[float] | 
 
 
 class Task(BaseModel):
-    """A task turns a row into a prompt and a model's answer into output columns."""
+    """A task turns a row into a prompt and a model's answer into output columns.
 
-    model_config = ConfigDict(extra="forbid")
+    Its fields are its options: the keys of its YAML `task:` mapping (`yaml_fields`), whose
+    models `distilabel_cli.spec.tasks` generates from the registered task classes.
+    """
 
-    system_prompt: str = ""
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    #: The YAML `task.type` of a registered task (see `distilabel_cli.tasks.REGISTRY`).
+    task_type: ClassVar[str]
+    #: The system prompt when `system_prompt` is not given.
+    default_system_prompt: ClassVar[str] = ""
+    #: Options that name a file, relative to the spec's folder (the task reads it when built).
+    path_options: ClassVar[tuple[str, ...]] = ()
+
+    system_prompt: str | None = Field(None, description="Default: the task's own.")
     prompt_format: PromptFormat = "chat"
-    #: Task input name -> the dataset column it is read from (default: the same name).
-    input_mapping: dict[str, str] = {}
+    input_mapping: dict[str, str] = Field(
+        default_factory=dict,
+        description="Read a task input from another column, e.g. {generations: instructions}.",
+    )
 
     #: Columns the task reads from a row.
     input_args_names: ClassVar[tuple[str, ...]] = ()
@@ -69,6 +86,17 @@ class Task(BaseModel):
     output_args_names: ClassVar[tuple[str, ...]] = ()
     #: True for judges that rate a row's generations (one request per row).
     is_labeller: ClassVar[bool] = False
+
+    @model_validator(mode="after")
+    def _own_system_prompt(self) -> Task:
+        if self.system_prompt is None:
+            self.system_prompt = self.default_system_prompt
+        return self
+
+    @classmethod
+    def yaml_fields(cls) -> dict[str, FieldInfo]:
+        """The keys of this task's YAML `task:` mapping (besides `type`), with their fields."""
+        return {info.alias or name: info for name, info in cls.model_fields.items()}
 
     def required_columns(self) -> tuple[str, ...]:
         """The dataset columns this task reads (its inputs after `input_mapping`)."""
@@ -129,6 +157,8 @@ class Task(BaseModel):
     def output_features(self) -> dict[str, Any]:
         """`datasets` feature of each output column (for one generation, for generators:
         the pipeline wraps it in a list over the row's generations)."""
+        from datasets import Value
+
         return {name: Value("string") for name in self.output_args_names}
 
     def count_parsed(self, outputs: dict[str, Any], row: dict[str, Any]) -> tuple[int, int]:

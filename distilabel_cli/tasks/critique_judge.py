@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from datasets import Value
-
+from distilabel_cli.tasks._parsing.critique import single_count
 from distilabel_cli.tasks.base import Task
-from distilabel_cli.tasks.critique import single_count
 from distilabel_cli.tasks.schemas import integer_enum, object_schema, string_schema
 
 
@@ -44,6 +42,8 @@ class CritiqueJudge(Task):
         return {"critique": critique, "score": score}
 
     def output_features(self) -> dict[str, Any]:
+        from datasets import Value
+
         return {"critique": Value("string"), "score": Value("float64")}
 
     def count_parsed(self, outputs: dict[str, Any], row: dict[str, Any]) -> tuple[int, int]:

@@ -3,46 +3,73 @@
 from __future__ import annotations
 
 import json
+from copy import copy
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
-from datasets import List, Value
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 
+from distilabel_cli.tasks._parsing.json_answer import load_json
+from distilabel_cli.tasks._parsing.values import coerce
 from distilabel_cli.tasks.base import Task
 from distilabel_cli.tasks.custom_template import check_template, compile_template
-from distilabel_cli.tasks.json_answer import coerce, extract_json_object
 from distilabel_cli.tasks.prompt import Prompt
 from distilabel_cli.tasks.schemas import object_schema
 
+OutputType = Literal[
+    "string", "number", "integer", "boolean", "list[string]", "list[number]", "list[integer]"
+]
 _JSON_TYPES: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
     "number": {"type": "number"},
     "integer": {"type": "integer"},
     "boolean": {"type": "boolean"},
-    "list[string]": {"type": "array", "items": {"type": "string"}},
-    "list[number]": {"type": "array", "items": {"type": "number"}},
-    "list[integer]": {"type": "array", "items": {"type": "integer"}},
 }
-_FEATURES: dict[str, Any] = {
-    "string": Value("string"),
-    "number": Value("float64"),
-    "integer": Value("int64"),
-    "boolean": Value("bool"),
-    "list[string]": List(Value("string")),
-    "list[number]": List(Value("float64")),
-    "list[integer]": List(Value("int64")),
-}
+#: The `datasets` value type of each scalar output type.
+_VALUE_TYPES = {"string": "string", "number": "float64", "integer": "int64", "boolean": "bool"}
+
+
+def _json_type(kind: str) -> dict[str, Any]:
+    """The JSON schema of an output type."""
+    if kind.startswith("list["):
+        return {"type": "array", "items": dict(_JSON_TYPES[kind[5:-1]])}
+    return dict(_JSON_TYPES[kind])
+
+
+def _feature(kind: str) -> Any:
+    """The `datasets` feature of an output type."""
+    from datasets import List, Value
+
+    if kind.startswith("list["):
+        return List(Value(_VALUE_TYPES[kind[5:-1]]))
+    return Value(_VALUE_TYPES[kind])
 
 
 class CustomOutput(BaseModel):
-    """One output column: its type and the JSON key it is read from."""
+    """One output column of a custom task."""
 
     model_config = ConfigDict(extra="forbid")
 
-    type: str = "string"
-    key: str | None = None
+    type: OutputType = "string"
+    key: str | None = Field(None, description="JSON key of the answer (default: column name).")
     description: str | None = None
+
+
+def _output_shorthand(value: Any) -> Any:
+    """`score: integer` means `score: {type: integer}`."""
+    return {"type": value} if isinstance(value, str) else value
+
+
+#: An output column: a type name, or a mapping with its type, JSON key and description.
+OutputColumn = Annotated[
+    CustomOutput,
+    BeforeValidator(_output_shorthand),
+    WithJsonSchema(
+        {"anyOf": [{"enum": list(get_args(OutputType))}, CustomOutput.model_json_schema()]}
+    ),
+]
 
 
 class CustomTask(Task):
@@ -52,20 +79,37 @@ class CustomTask(Task):
     the model answers JSON (enforced where the backend can) and each output is read from it.
     """
 
-    template: str = ""
-    #: The template's text; read from `template` (a path) when not given.
+    task_type: ClassVar[str] = "custom"
+    path_options: ClassVar[tuple[str, ...]] = ("template",)
+
+    system_prompt: str | None = ""
+    template: str = Field("", description="Path of a Jinja2 template (relative to the spec file).")
+    #: The template's text (Python API); read from `template` when not given.
     template_source: str = ""
-    inputs: list[str]
-    outputs: dict[str, str | CustomOutput] = {"generations": "string"}
-    json_schema_: dict[str, Any] | None = None
+    inputs: list[str] = Field(min_length=1, description="Columns the template reads.")
+    outputs: dict[str, OutputColumn] = Field(
+        default_factory=lambda: {"generations": CustomOutput()},
+        min_length=1,
+        description="Output columns and their types; several outputs, or a json_schema, "
+        "make the answer JSON.",
+    )
+    #: YAML and keyword `json_schema` (a name `Task` uses for a method).
+    json_schema_: dict[str, Any] | None = Field(
+        None, alias="json_schema", description="Schema of a JSON answer."
+    )
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     accepts_any_input: ClassVar[bool] = True  # a template may loop over lists or read numbers
 
-    def __init__(self, **data: Any) -> None:
-        if "json_schema" in data:  # the YAML key; `json_schema` is also a Task method
-            data["json_schema_"] = data.pop("json_schema")
-        super().__init__(**data)
+    @classmethod
+    def yaml_fields(cls) -> dict[str, FieldInfo]:
+        """In YAML the template is always a file: `template` is required, `template_source`
+        is not a key."""
+        fields = super().yaml_fields()
+        del fields["template_source"]
+        fields["template"] = required = copy(fields["template"])
+        required.default = PydanticUndefined
+        return fields
 
     @model_validator(mode="after")
     def _load_and_check(self) -> CustomTask:
@@ -76,10 +120,6 @@ class CustomTask(Task):
                 self.template_source = Path(self.template).read_text(encoding="utf-8")
             except OSError as exc:
                 raise ValueError(f"template {self.template}: {exc.strerror}") from None
-        for name, out in self.outputs.items():
-            kind = out if isinstance(out, str) else out.type
-            if kind not in _FEATURES:
-                raise ValueError(f"outputs.{name}: unknown type {kind!r}")
         check_template(self.template_source, self.template or "<template>", self.inputs)
         return self
 
@@ -96,8 +136,7 @@ class CustomTask(Task):
         return tuple(self.outputs)
 
     def _output(self, name: str) -> CustomOutput:
-        out = self.outputs[name]
-        return CustomOutput(type=out) if isinstance(out, str) else out
+        return self.outputs[name]
 
     @property
     def answers_json(self) -> bool:
@@ -113,7 +152,7 @@ class CustomTask(Task):
         properties = {}
         for name in self.outputs:
             out = self._output(name)
-            prop = dict(_JSON_TYPES[out.type])
+            prop = _json_type(out.type)
             if out.description:
                 prop["description"] = out.description
             properties[out.key or name] = prop
@@ -135,7 +174,7 @@ class CustomTask(Task):
         if not self.answers_json:
             name = self.output_args_names[0]
             return {name: text.strip() or None}
-        data = extract_json_object(text) or {}
+        data = load_json(text) or {}
         result = {}
         for name in self.outputs:
             out = self._output(name)
@@ -143,7 +182,7 @@ class CustomTask(Task):
         return result
 
     def output_features(self) -> dict[str, Any]:
-        return {name: _FEATURES[self._output(name).type] for name in self.outputs}
+        return {name: _feature(self._output(name).type) for name in self.outputs}
 
     def count_parsed(self, outputs: dict[str, Any], row: dict[str, Any]) -> tuple[int, int]:
         ok = sum(outputs.get(name) is not None for name in self.outputs)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
-import jinja2
-from jinja2 import meta
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+if TYPE_CHECKING:
+    import jinja2
 
 #: Names a custom template may use besides its inputs.
 TEMPLATE_EXTRAS = frozenset({"answer_format"})
@@ -14,6 +14,9 @@ TEMPLATE_EXTRAS = frozenset({"answer_format"})
 
 @cache
 def _env() -> jinja2.Environment:
+    import jinja2  # imported when a template is first checked or rendered
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
     return ImmutableSandboxedEnvironment(
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -30,6 +33,9 @@ def compile_template(source: str) -> jinja2.Template:
 
 def check_template(source: str, path: str, inputs: list[str]) -> None:
     """Raise ValueError naming `path:line` for a syntax error or a name not in `inputs`."""
+    import jinja2
+    from jinja2 import meta
+
     env = _env()
     try:
         parsed = env.parse(source)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar, Literal, get_args
 
-from distilabel_cli.tasks.evol_filters import is_copy, stripped
-from distilabel_cli.tasks.evol_task import EvolTask
+from distilabel_cli.tasks._parsing.evol_filters import is_copy, stripped
+from distilabel_cli.tasks.evol_task import EvolTask, method_option
 
 EvolInstructMethod = Literal["breadth", "constraints", "deepen", "concretizing", "reasoning"]
 EvolComplexityMethod = Literal["constraints", "deepen", "concretizing", "reasoning"]
@@ -66,8 +66,10 @@ class EvolInstructTask(EvolTask):
     `method` None draws one per row from `input` and `seed`; the prompt names the method.
     """
 
-    system_prompt: str = DEFAULT_SYSTEM_PROMPT
-    method: EvolInstructMethod | None = None  # type: ignore[assignment]
+    task_type: ClassVar[str] = "evol-instruct"
+    default_system_prompt: ClassVar[str] = DEFAULT_SYSTEM_PROMPT
+
+    method: EvolInstructMethod | None = method_option()  # type: ignore[assignment]
 
     input_args_names: ClassVar[tuple[str, ...]] = ("input",)
     output_args_names: ClassVar[tuple[str, ...]] = ("instructions",)
@@ -95,6 +97,8 @@ class EvolInstructTask(EvolTask):
 class EvolComplexityTask(EvolInstructTask):
     """Evol-Complexity (Deita): Evol-Instruct restricted to the in-depth methods."""
 
-    method: EvolComplexityMethod | None = None  # type: ignore[assignment]
+    task_type: ClassVar[str] = "evol-complexity"
+
+    method: EvolComplexityMethod | None = method_option()  # type: ignore[assignment]
 
     METHODS: ClassVar[tuple[str, ...]] = get_args(EvolComplexityMethod)

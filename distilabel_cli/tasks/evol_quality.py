@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar, Literal, get_args
 
-from distilabel_cli.tasks.evol_filters import is_near_copy, stripped
-from distilabel_cli.tasks.evol_task import EvolTask
+from distilabel_cli.tasks._parsing.evol_filters import is_near_copy, stripped
+from distilabel_cli.tasks.evol_task import EvolTask, method_option
 
 EvolQualityMethod = Literal["helpfulness", "relevance", "depth", "creativity", "details"]
 
@@ -45,8 +45,10 @@ class EvolQualityTask(EvolTask):
     `method` None draws one per row from `input`, `generation` and `seed`; the prompt names it.
     """
 
-    system_prompt: str = DEFAULT_SYSTEM_PROMPT
-    method: EvolQualityMethod | None = None  # type: ignore[assignment]
+    task_type: ClassVar[str] = "evol-quality"
+    default_system_prompt: ClassVar[str] = DEFAULT_SYSTEM_PROMPT
+
+    method: EvolQualityMethod | None = method_option()  # type: ignore[assignment]
 
     input_args_names: ClassVar[tuple[str, ...]] = ("input", "generation")
     output_args_names: ClassVar[tuple[str, ...]] = ("generations",)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from distilabel_cli.tasks.base import Task, choose, render_template, row_rng
-from distilabel_cli.tasks.evol_filters import (
+from pydantic import Field
+
+from distilabel_cli.tasks._parsing.evol_filters import (
     clean_answer,
     cut_trailing_notes,
     has_scaffold,
@@ -24,17 +25,23 @@ from distilabel_cli.tasks.evol_filters import (
     stripped,
     unbullet,
 )
-from distilabel_cli.tasks.evol_scaffold import ROW_VALUE, Scaffold, template_scaffold
+from distilabel_cli.tasks._parsing.evol_scaffold import ROW_VALUE, Scaffold, template_scaffold
+from distilabel_cli.tasks.base import Task, choose, render_template, row_rng
 from distilabel_cli.tasks.prompt import Prompt
 from distilabel_cli.tasks.schemas import object_schema, string_schema
+
+
+def method_option() -> Any:
+    """The `method` field (subclasses narrow its type): a method, or None for one per row."""
+    return Field(None, description="Default: a random one per row.")
 
 
 class EvolTask(Task):
     """Rewrites the row's `REWRITES` column with one of `METHODS`: `method`, or one drawn per
     row from the row's inputs and `seed`; the prompt names it. One output column."""
 
-    method: str | None = None
-    seed: int | None = None
+    method: str | None = method_option()
+    seed: int | None = Field(None, description="Seed of the method drawn per row.")
 
     METHODS: ClassVar[tuple[str, ...]] = ()
     #: The bundled template of the prompt.

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from datasets import List, Value
-
-from distilabel_cli.tasks.base import render_template
-from distilabel_cli.tasks.partial_json import load_json
-from distilabel_cli.tasks.prompt import Prompt
-from distilabel_cli.tasks.ratings_judge import RatingsJudge
-from distilabel_cli.tasks.schemas import object_schema, string_schema
-from distilabel_cli.tasks.score_parsing import (
+from distilabel_cli.tasks._parsing.json_answer import load_json
+from distilabel_cli.tasks._parsing.scores import (
     as_items,
     find_scores_lines,
     first_value,
@@ -20,6 +14,10 @@ from distilabel_cli.tasks.score_parsing import (
     ratings_from,
     text_or_none,
 )
+from distilabel_cli.tasks.base import render_template
+from distilabel_cli.tasks.prompt import Prompt
+from distilabel_cli.tasks.ratings_judge import RatingsJudge
+from distilabel_cli.tasks.schemas import object_schema, string_schema
 
 MIN_RATING, MAX_RATING = 1, 10
 #: One explanation for every response; capped so the ratings still fit the token budget.
@@ -35,7 +33,8 @@ DEFAULT_SYSTEM_PROMPT = (
 class JudgeLMTask(RatingsJudge):
     """JudgeLM judge: `rating` (list[float], 1-10, per generation) and one `rationale` (str)."""
 
-    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    task_type: ClassVar[str] = "judgelm"
+    default_system_prompt: ClassVar[str] = DEFAULT_SYSTEM_PROMPT
 
     output_args_names: ClassVar[tuple[str, ...]] = ("rating", "rationale")
     rating_scale: ClassVar[tuple[int, int]] = (MIN_RATING, MAX_RATING)
@@ -63,6 +62,8 @@ class JudgeLMTask(RatingsJudge):
         return {"rating": mask_missing(ratings, items), "rationale": rationale}
 
     def output_features(self) -> dict[str, Any]:
+        from datasets import List, Value
+
         return {"rating": List(Value("float64")), "rationale": Value("string")}
 
 

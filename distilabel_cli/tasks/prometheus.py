@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar, Literal
 
-from datasets import List, Value
+from pydantic import Field, model_validator
 
-from distilabel_cli.tasks.base import render_template
-from distilabel_cli.tasks.critique import (
+from distilabel_cli.tasks._parsing.critique import (
     CRITIQUE_KEYS,
     GAP,
     WINNER_KEYS,
@@ -23,6 +22,7 @@ from distilabel_cli.tasks.critique import (
     score_patterns,
     without,
 )
+from distilabel_cli.tasks.base import render_template
 from distilabel_cli.tasks.critique_judge import CritiqueJudge
 from distilabel_cli.tasks.prompt import Prompt
 
@@ -56,18 +56,24 @@ class PrometheusTask(CritiqueJudge):
     response. Relative: `critique` (str) and `rating` (list[float], 1.0 for the better of two
     responses, 0.0 for the other). An optional `ref_completion` column is a reference answer."""
 
-    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    task_type: ClassVar[str] = "prometheus"
+    default_system_prompt: ClassVar[str] = DEFAULT_SYSTEM_PROMPT
+
     mode: Literal["absolute", "relative"] = "absolute"
-    scoring_criteria: str
-    score_descriptions: dict[int, str] | None = None
+    scoring_criteria: str = Field(description="The question the rubric answers.")
+    score_descriptions: dict[int, str] | None = Field(
+        None, description="Absolute mode: what scores 1..5 mean (all five)."
+    )
 
     score_range: ClassVar[tuple[int, int]] = (MIN_SCORE, MAX_SCORE)
     CRITIQUE_KEY: ClassVar[str] = "feedback"
 
-    def model_post_init(self, __context: Any) -> None:
+    @model_validator(mode="after")
+    def _rubric_fits_mode(self) -> PrometheusTask:
         given = sorted(self.score_descriptions or {})
         if self.mode == "absolute" and given != [1, 2, 3, 4, 5]:
             raise ValueError(f"absolute mode needs score_descriptions for scores 1-5 (got {given})")
+        return self
 
     @property
     def output_args_names(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -129,6 +135,8 @@ class PrometheusTask(CritiqueJudge):
     def output_features(self) -> dict[str, Any]:
         if self.mode == "absolute":
             return super().output_features()
+        from datasets import List, Value
+
         return {"critique": Value("string"), "rating": List(Value("float64"))}
 
     def count_parsed(self, outputs: dict[str, Any], row: dict[str, Any]) -> tuple[int, int]:

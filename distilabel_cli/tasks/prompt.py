@@ -1,15 +1,12 @@
-"""Prompts and the prompt formats of the dataset contract."""
+"""Prompts, renderable in the prompt formats of the dataset contract."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-PromptFormat = Literal["chat", "default", "openai", "llama2", "chatml", "zephyr", "notus"]
-Message = dict[str, str]
-FormattedPrompt = str | list[Message]
+from distilabel_cli.prompt_types import CHAT_FORMATS, FormattedPrompt, Message, PromptFormat
 
-CHAT_FORMATS: frozenset[str] = frozenset({"chat", "openai"})
+__all__ = ["CHAT_FORMATS", "FormattedPrompt", "Message", "Prompt", "PromptFormat"]
 
 
 @dataclass(frozen=True)

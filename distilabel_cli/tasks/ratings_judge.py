@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from datasets import List
-
+from distilabel_cli.tasks._parsing.scores import as_items, count_ratings, shown
 from distilabel_cli.tasks.base import Task
 from distilabel_cli.tasks.schemas import array_of, integer_enum
-from distilabel_cli.tasks.score_parsing import as_items, count_ratings, shown
 
 
 class RatingsJudge(Task):
@@ -38,5 +36,7 @@ class RatingsJudge(Task):
     def empty_output(self, row: dict[str, Any]) -> dict[str, Any]:
         """None for each item in list columns, None for the others."""
         n = len(as_items(row.get("generations")))
+        from datasets import List
+
         features = self.output_features()
         return {name: [None] * n if isinstance(f, List) else None for name, f in features.items()}

@@ -5,14 +5,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from datasets import List, Value
-
-from distilabel_cli.tasks.base import render_template
-from distilabel_cli.tasks.partial_json import load_json
-from distilabel_cli.tasks.prompt import Prompt
-from distilabel_cli.tasks.ratings_judge import RatingsJudge
-from distilabel_cli.tasks.schemas import object_schema
-from distilabel_cli.tasks.score_parsing import (
+from distilabel_cli.tasks._parsing.json_answer import load_json
+from distilabel_cli.tasks._parsing.scores import (
     as_items,
     find_scores_lines,
     first_value,
@@ -20,6 +14,10 @@ from distilabel_cli.tasks.score_parsing import (
     mask_missing,
     ratings_from,
 )
+from distilabel_cli.tasks.base import render_template
+from distilabel_cli.tasks.prompt import Prompt
+from distilabel_cli.tasks.ratings_judge import RatingsJudge
+from distilabel_cli.tasks.schemas import object_schema
 
 MIN_SCORE, MAX_SCORE = 1, 6
 
@@ -38,13 +36,16 @@ class _DeitaScorer(RatingsJudge):
         return {"rating": mask_missing(parse_scores(text or "", len(items)), items)}
 
     def output_features(self) -> dict[str, Any]:
+        from datasets import List, Value
+
         return {"rating": List(Value("float64"))}
 
 
 class QualityScorerTask(_DeitaScorer):
     """Deita quality scorer: how good each response in `generations` is as an answer to `input`."""
 
-    system_prompt: str = (
+    task_type: ClassVar[str] = "quality-scorer"
+    default_system_prompt: ClassVar[str] = (
         "You are an expert reviewer who scores how well AI assistants' responses answer an "
         "instruction."
     )
@@ -67,7 +68,8 @@ class ComplexityScorerTask(_DeitaScorer):
     a single string (e.g. `{generations: input}`) is scored as a list of one.
     """
 
-    system_prompt: str = (
+    task_type: ClassVar[str] = "complexity-scorer"
+    default_system_prompt: ClassVar[str] = (
         "You are an expert who judges how complex and difficult instructions given to AI "
         "assistants are."
     )

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from datasets import List, Value
 from pydantic import Field
 
+from distilabel_cli.tasks._parsing.evol_filters import stripped
+from distilabel_cli.tasks._parsing.evol_scaffold import ROW_VALUE, template_scaffold
+from distilabel_cli.tasks._parsing.instruction_lists import parse_instruction_list
 from distilabel_cli.tasks.base import Task, render_template
-from distilabel_cli.tasks.evol_filters import stripped
-from distilabel_cli.tasks.evol_scaffold import ROW_VALUE, template_scaffold
-from distilabel_cli.tasks.instruction_lists import parse_instruction_list
 from distilabel_cli.tasks.prompt import Prompt
 from distilabel_cli.tasks.schemas import array_of, object_schema, string_schema
 
@@ -34,10 +33,12 @@ MAX_INSTRUCTION_CHARS = 2000
 class SelfInstructTask(Task):
     """Self-Instruct: `instructions` (list[str], up to `num_instructions`) per generation."""
 
-    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    task_type: ClassVar[str] = "self-instruct"
+    default_system_prompt: ClassVar[str] = DEFAULT_SYSTEM_PROMPT
+
     application_description: str = "AI assistant"
     num_instructions: int = Field(5, gt=0)
-    criteria: str | None = None
+    criteria: str | None = Field(None, description="What good instructions look like.")
 
     input_args_names: ClassVar[tuple[str, ...]] = ("input",)
     output_args_names: ClassVar[tuple[str, ...]] = ("instructions",)
@@ -75,4 +76,6 @@ class SelfInstructTask(Task):
         }
 
     def output_features(self) -> dict[str, Any]:
+        from datasets import List, Value
+
         return {"instructions": List(Value("string"))}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from distilabel_cli.tasks.base import Task, row_rng
 from distilabel_cli.tasks.principles import (
@@ -30,10 +30,20 @@ class TextGenerationTask(Task):
     row's input only, so a resumed run sends the same prompts.
     """
 
-    system_prompt: str = DEFAULT_SYSTEM_PROMPT
-    principles: Principles | None = None
-    principles_distribution: Distribution | None = None
-    seed: int | None = None
+    task_type: ClassVar[str] = "text-generation"
+    default_system_prompt: ClassVar[str] = DEFAULT_SYSTEM_PROMPT
+
+    system_prompt: str | None = DEFAULT_SYSTEM_PROMPT
+    principles: Principles | None = Field(
+        None,
+        description="Groups of principles; one principle per row is appended to the system "
+        "prompt. Default with a principles_distribution: the UltraFeedback groups "
+        "(harmlessness, helpfulness, truthfulness, honesty, verbalized_calibration).",
+    )
+    principles_distribution: Distribution | None = Field(
+        None, description='"balanced" or a weight per group (summing to 1).'
+    )
+    seed: int | None = Field(None, description="Seed of the principle drawn per row.")
 
     input_args_names: ClassVar[tuple[str, ...]] = ("input",)
     output_args_names: ClassVar[tuple[str, ...]] = ("generations",)

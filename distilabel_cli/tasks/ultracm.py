@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from distilabel_cli.tasks.base import render_template
-from distilabel_cli.tasks.critique import (
+from distilabel_cli.tasks._parsing.critique import (
     count_problem,
     present_responses,
     read_score,
     score_patterns,
 )
+from distilabel_cli.tasks.base import render_template
 from distilabel_cli.tasks.critique_judge import CritiqueJudge
 from distilabel_cli.tasks.prompt import Prompt
 
@@ -30,7 +30,8 @@ _FIRST_LINE = re.compile(r"[\s*#_]*(\d+(?:\.\d+)?)\s*(?:/\s*10)?[\s*_.]*$", re.M
 class UltraCMTask(CritiqueJudge):
     """UltraCM critic: `critique` (str) and `score` (float, 1-10) of the row's one response."""
 
-    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    task_type: ClassVar[str] = "ultracm"
+    default_system_prompt: ClassVar[str] = DEFAULT_SYSTEM_PROMPT
 
     score_range: ClassVar[tuple[int, int]] = (MIN_SCORE, MAX_SCORE)
     #: The scale of `score` when reviewed in Argilla.

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from datasets import List, Value
-
+from distilabel_cli.tasks._parsing.ratings import parse_ratings
 from distilabel_cli.tasks.base import Task, template_env
-from distilabel_cli.tasks.parsing import parse_ratings
 from distilabel_cli.tasks.prompt import Prompt
 from distilabel_cli.tasks.schemas import array_of, integer_enum, object_schema, string_schema
 from distilabel_cli.tasks.ultrafeedback_rubrics import (
     DEFAULT_JUDGE_SYSTEM_PROMPT,
     RUBRICS,
+    UltraFeedbackAspect,
     aspect_from_distilabel_06,
 )
 
@@ -24,19 +23,18 @@ MAX_RATIONALE_CHARS = 300
 class UltraFeedbackTask(Task):
     """UltraFeedback judge: `rating` (list[float]) and `rationale` (list[str]) per generation."""
 
-    aspect: str = "instruction-following"
-    system_prompt: str = DEFAULT_JUDGE_SYSTEM_PROMPT
+    task_type: ClassVar[str] = "ultrafeedback"
+    default_system_prompt: ClassVar[str] = DEFAULT_JUDGE_SYSTEM_PROMPT
+
+    aspect: UltraFeedbackAspect = "instruction-following"
 
     input_args_names: ClassVar[tuple[str, ...]] = ("input", "generations")
     output_args_names: ClassVar[tuple[str, ...]] = ("rating", "rationale")
     is_labeller: ClassVar[bool] = True
-
-    def model_post_init(self, __context: Any) -> None:
-        if self.aspect not in RUBRICS:
-            raise ValueError(f"unknown aspect {self.aspect!r}; expected one of {sorted(RUBRICS)}")
+    rating_scale: ClassVar[tuple[int, int]] = (MIN_RATING, MAX_RATING)
 
     @classmethod
-    def for_aspect(cls, aspect: str, **kwargs: Any) -> UltraFeedbackTask:
+    def for_aspect(cls, aspect: UltraFeedbackAspect, **kwargs: Any) -> UltraFeedbackTask:
         return cls(aspect=aspect, **kwargs)
 
     @classmethod
@@ -110,6 +108,8 @@ class UltraFeedbackTask(Task):
         return {"rating": ratings, "rationale": rationales}
 
     def output_features(self) -> dict[str, Any]:
+        from datasets import List, Value
+
         return {"rating": List(Value("float64")), "rationale": List(Value("string"))}
 
     def count_parsed(self, outputs: dict[str, Any], row: dict[str, Any]) -> tuple[int, int]:

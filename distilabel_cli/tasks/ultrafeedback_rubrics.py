@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Literal, NamedTuple
+
+#: The aspects an UltraFeedback judge rates (the keys of `RUBRICS`).
+UltraFeedbackAspect = Literal[
+    "text-quality", "helpfulness", "truthfulness", "honesty", "instruction-following"
+]
 
 
 class Rubric(NamedTuple):
@@ -13,7 +18,7 @@ class Rubric(NamedTuple):
     scores: tuple[str, str, str, str, str]
 
 
-RUBRICS: dict[str, Rubric] = {
+RUBRICS: dict[UltraFeedbackAspect, Rubric] = {
     "text-quality": Rubric(
         "Overall text quality",
         "Judge how well each response serves the instruction overall: whether it is correct "

@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from datasets import List, Value
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from distilabel_cli.tasks._parsing.scores import as_items, norm_key, text_or_none
+from distilabel_cli.tasks._parsing.ultrajudge import read_blocks
+from distilabel_cli.tasks._parsing.values import to_rating
 from distilabel_cli.tasks.base import render_template
-from distilabel_cli.tasks.parsing import to_rating
 from distilabel_cli.tasks.prompt import Prompt
 from distilabel_cli.tasks.ratings_judge import RatingsJudge
 from distilabel_cli.tasks.schemas import array_of, integer_enum, object_schema, string_schema
-from distilabel_cli.tasks.score_parsing import as_items, norm_key, text_or_none
-from distilabel_cli.tasks.ultrajudge_parsing import read_blocks
 
 MIN_RATING, MAX_RATING = 0, 10
 #: Feedback per area and response; capped so every response's scores fit the token budget.
@@ -41,18 +40,24 @@ class UltraJudgeTask(RatingsJudge):
     """UltraJudge judge: `rating` (list[float], the final 0-10 score per generation) and
     `areas` (per generation, {area: {"rating": float, "rationale": str}}, or None)."""
 
-    system_prompt: str = DEFAULT_SYSTEM_PROMPT
-    areas: list[str] = Field(default_factory=lambda: list(DEFAULT_AREAS))
+    task_type: ClassVar[str] = "ultrajudge"
+    default_system_prompt: ClassVar[str] = DEFAULT_SYSTEM_PROMPT
+
+    areas: list[str] | None = Field(None, min_length=1, description="Default: the four areas.")
 
     output_args_names: ClassVar[tuple[str, ...]] = ("rating", "areas")
     rating_scale: ClassVar[tuple[int, int]] = (MIN_RATING, MAX_RATING)
 
-    def model_post_init(self, __context: Any) -> None:
+    @model_validator(mode="after")
+    def _check_areas(self) -> UltraJudgeTask:
+        if self.areas is None:
+            self.areas = list(DEFAULT_AREAS)
         keys = [norm_key(area) for area in self.areas]
-        if not self.areas or not all(keys):
+        if not all(keys):
             raise ValueError(f"areas must be non-empty names, got {self.areas!r}")
         if len(set(keys)) != len(keys) or norm_key(FINAL_KEY) in keys:
             raise ValueError(f"areas must be distinct (and not {FINAL_KEY!r}): {self.areas!r}")
+        return self
 
     def generate_prompt(self, row: dict[str, Any], *, structured: bool = False) -> Prompt:
         area_example = '{"rationale": "<one sentence>", "rating": <0-10>}'
@@ -104,6 +109,8 @@ class UltraJudgeTask(RatingsJudge):
         return read
 
     def output_features(self) -> dict[str, Any]:
+        from datasets import List, Value
+
         area = {"rating": Value("float64"), "rationale": Value("string")}
         return {
             "rating": List(Value("float64")),

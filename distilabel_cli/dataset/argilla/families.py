@@ -53,13 +53,7 @@ def family_class(kind: str) -> type[TaskFamily]:
 
 def task_scale(task: Any) -> tuple[int, int] | None:
     """The scale a task declares: `rating_scale`, else a critique judge's `score_range`."""
-    scale = getattr(task, "rating_scale", None) or getattr(task, "score_range", None)
-    if scale is None:
-        from distilabel_cli.tasks.ultrafeedback import MAX_RATING, MIN_RATING, UltraFeedbackTask
-
-        if isinstance(task, UltraFeedbackTask):  # until it declares `rating_scale`
-            scale = (MIN_RATING, MAX_RATING)
-    return scale
+    return getattr(task, "rating_scale", None) or getattr(task, "score_range", None)
 
 
 def rating_scale(task: Any, labelled: bool, max_rating: float | None) -> tuple[int, int]:

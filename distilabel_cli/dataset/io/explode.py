@@ -1,13 +1,18 @@
-"""`input.explode`: one row per item of a list column (the chaining step between runs)."""
+"""`input.explode`: one row per item of a list column (the chaining step between runs).
+
+`exploded_columns` is plain Python (`distil validate` uses it); `explode` imports numpy,
+pyarrow and `datasets` when called.
+"""
 
 from __future__ import annotations
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-from datasets import Dataset
+from typing import TYPE_CHECKING
 
 from distilabel_cli.errors import DistilError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from datasets import Dataset
 
 #: Columns describing an earlier run's requests; they do not carry over to exploded rows.
 RUN_COLUMNS = (
@@ -32,6 +37,11 @@ def exploded_columns(columns: list[str], column: str, into: str | None) -> list[
 
 def explode(dataset: Dataset, column: str, into: str | None = None) -> Dataset:
     """`dataset` with one row per non-empty item of `column` (nested lists flattened)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from datasets import Dataset
+
     if column not in dataset.column_names:
         raise DistilError(
             f"input.explode: column {column!r} not found "
@@ -61,4 +71,6 @@ def explode(dataset: Dataset, column: str, into: str | None = None) -> Dataset:
 
 
 def _is_list(kind: pa.DataType) -> bool:
+    import pyarrow as pa
+
     return pa.types.is_list(kind) or pa.types.is_large_list(kind)

@@ -1,26 +1,34 @@
-"""Load the input dataset of a spec: local files, saved folders or Hub ids."""
+"""Load the input dataset of a spec: local files, saved folders or Hub ids.
+
+`input_columns` (used by `distil validate`) reads only column names and imports neither
+`datasets` nor pyarrow (except for a Parquet schema); loading imports them when called.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 from pathlib import Path
-
-import pyarrow as pa
-from datasets import Dataset, DatasetDict
-from datasets.fingerprint import generate_random_fingerprint
+from typing import TYPE_CHECKING
 
 from distilabel_cli.dataset.io.explode import explode, exploded_columns
 from distilabel_cli.dataset.io.readers import (
+    json_rows,
     peek_csv_columns,
     peek_jsonl_columns,
     read_csv,
     read_json,
     read_jsonl,
     read_parquet,
+    row_keys,
 )
 from distilabel_cli.errors import DistilError
-from distilabel_cli.spec.models import InputSpec
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from datasets import Dataset
+
+    from distilabel_cli.spec.models import InputSpec
 
 FILE_SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")
 _SPLIT = re.compile(r"^\s*([\w.-]+)\s*(?:\[\s*(-?\d+%?)?\s*:\s*(-?\d+%?)?\s*\])?\s*$")
@@ -120,7 +128,7 @@ def input_columns(spec: InputSpec, spec_dir: Path | None = None) -> list[str] | 
     local = resolve_input_path(spec.path, spec_dir)
     if local is None:
         return None
-    columns = _peek_columns(local)
+    columns = _peek_columns(local, parse_split(spec.split)[0])
     if columns is None:
         return None
     if spec.explode is not None:
@@ -166,6 +174,8 @@ def _slice(dataset: Dataset, start: str, stop: str) -> Dataset:
 
 
 def _load_local(path: Path, split: str) -> Dataset:
+    import pyarrow as pa
+
     if path.is_dir():
         return _load_folder(path, split)
     readers = {
@@ -187,10 +197,15 @@ def _load_local(path: Path, split: str) -> Dataset:
 
 def _wrap(table: pa.Table) -> Dataset:
     """A Dataset over an Arrow table, without hashing every byte for a fingerprint."""
+    from datasets import Dataset
+    from datasets.fingerprint import generate_random_fingerprint
+
     return Dataset(table, fingerprint=generate_random_fingerprint())
 
 
 def _load_folder(path: Path, split: str) -> Dataset:
+    from datasets import DatasetDict
+
     from distilabel_cli.dataset.custom_dataset import CustomDataset
 
     if (path / "dataset_dict.json").is_file():
@@ -213,11 +228,14 @@ def _load_hub(path: str, split: str) -> Dataset:
             f"input.path {path!r} is not a local file or folder, and loading it from the "
             f"Hugging Face Hub failed: {type(exc).__name__}: {exc}"
         ) from None
-    assert isinstance(loaded, Dataset)
+    assert isinstance(loaded, datasets.Dataset)
     return loaded
 
 
-def _peek_columns(path: Path) -> list[str] | None:
+def _peek_columns(path: Path, split: str) -> list[str] | None:
+    """Column names read without loading rows: a folder's dataset_info.json, a JSONL file's
+    first object, a CSV header, a JSON file's keys, a Parquet schema (the one use of pyarrow).
+    """
     try:
         if path.is_dir():
             info = path / "dataset_info.json"
@@ -234,7 +252,7 @@ def _peek_columns(path: Path) -> list[str] | None:
 
             return list(pq.read_schema(path).names)
         if suffix == ".json":
-            return read_json(path, "train").column_names
-    except (OSError, ValueError, pa.ArrowInvalid) as exc:
+            return row_keys(json_rows(path, split))
+    except (OSError, ValueError) as exc:  # (pyarrow.ArrowInvalid is a ValueError)
         raise DistilError(f"{path}: cannot read: {exc}") from None
     return None

@@ -5,6 +5,9 @@ silently shifts values when a list starts with null (e.g. `"generations": [null,
 failed generation in distil's own `data.jsonl`). Such files, files it refuses, and files where
 it turned date-like strings into timestamps are read line by line in Python instead, each
 column's type inferred from all its values.
+
+The `peek_*` functions read only column names, in plain Python: `distil validate` uses them,
+and this module imports pyarrow only inside the readers that build tables.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ import codecs
 import csv
 import json
 from pathlib import Path
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from distilabel_cli.errors import DistilError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 #: Python kinds of JSON values, to find the first value of a column that breaks its type.
 _KINDS = {bool: "boolean", int: "number", float: "number", str: "string", list: "list"}
@@ -25,6 +29,8 @@ _KINDS = {bool: "boolean", int: "number", float: "number", str: "string", list: 
 
 def read_jsonl(path: Path) -> pa.Table:
     """Every line of a JSON Lines file is an object (blank lines are skipped)."""
+    import pyarrow as pa
+
     data = path.read_bytes()
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
@@ -75,6 +81,12 @@ def _syntax_error(exc: json.JSONDecodeError) -> str:
 
 def read_json(path: Path, split: str) -> pa.Table:
     """A JSON list of objects, or an object holding it under `data` or the split's name."""
+    rows = json_rows(path, split)
+    return table_from_rows(path, rows, list(range(1, len(rows) + 1)), "item")
+
+
+def json_rows(path: Path, split: str) -> list[dict[str, Any]]:
+    """The objects of a JSON file as `read_json` finds them, checked to be a non-empty list."""
     text = _decode(path, path.read_bytes())
     try:
         rows = json.loads(text)
@@ -89,7 +101,7 @@ def read_json(path: Path, split: str) -> pa.Table:
     for number, row in enumerate(rows, 1):
         if not isinstance(row, dict):
             raise DistilError(f"{path}: item {number} of the list is {_kind(row)}, not an object")
-    return table_from_rows(path, rows, list(range(1, len(rows) + 1)), "item")
+    return rows
 
 
 def _decode(path: Path, data: bytes) -> str:
@@ -104,9 +116,9 @@ def table_from_rows(
     path: Path, rows: list[dict[str, Any]], numbers: list[int], unit: str
 ) -> pa.Table:
     """One column per key seen in any row (first-seen order), typed from all its values."""
-    names: dict[str, None] = {}
-    for row in rows:
-        names.update(dict.fromkeys(row))
+    import pyarrow as pa
+
+    names = row_keys(rows)
     arrays = []
     for name in names:
         values = [row.get(name) for row in rows]
@@ -114,7 +126,15 @@ def table_from_rows(
             arrays.append(pa.array(values))
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
             raise DistilError(_type_clash(path, name, values, numbers, unit, exc)) from None
-    return pa.table(arrays, names=list(names))
+    return pa.table(arrays, names=names)
+
+
+def row_keys(rows: list[dict[str, Any]]) -> list[str]:
+    """Every key seen in any row, in first-seen order (the columns of `table_from_rows`)."""
+    names: dict[str, None] = {}
+    for row in rows:
+        names.update(dict.fromkeys(row))
+    return list(names)
 
 
 def _type_clash(
@@ -143,6 +163,7 @@ def _kind(value: Any) -> str:
 
 def read_csv(path: Path) -> pa.Table:
     """A CSV file with a header row; quoted values may span lines."""
+    import pyarrow as pa
     import pyarrow.csv as pa_csv
 
     if path.stat().st_size == 0:

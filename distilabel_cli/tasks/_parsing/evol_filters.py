@@ -8,11 +8,12 @@ should have changed) becomes None rather than a junk row; a usable rewrite after
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable
 from difflib import SequenceMatcher
 from typing import Any
+
+from distilabel_cli.tasks._parsing.json_answer import parse_json
 
 _FENCE = re.compile(r"^```[\w+-]*[ \t]*\n(.*?)\n?```$", re.S)
 #: "Sure! Here is the rewritten instruction:" (a line, or the start of one); a lone "Sure!".
@@ -125,22 +126,15 @@ def is_copy(text: str, *originals: Any) -> bool:
 
 
 def json_answer(text: str, key: str) -> tuple[bool, str | None]:
-    """(True, value) when the answer is the JSON object `{key: ...}` (value None when it
-    is cut short or not a string); (False, None) when the answer is plain text."""
+    """(True, value) when the answer is the JSON object `{key: ...}`, repaired when broken
+    (value None when it is cut short or not a string); (False, None) when it is plain text."""
     body = unfence(text.strip())
     start = body.find("{")
     if start < 0 or "\n" in body[:start] or start > 100:
         return False, None
-    if not re.match(rf'\{{\s*"{re.escape(key)}"\s*:', body[start:]):
+    if not re.match(rf"""\{{\s*["']{re.escape(key)}["']\s*:""", body[start:]):
         return False, None
-    try:
-        data, _ = json.JSONDecoder().raw_decode(body, start)
-    except json.JSONDecodeError:
-        # Unescaped quotes inside the value: take what lies between the outer quotes.
-        loose = re.match(rf'\{{\s*"{re.escape(key)}"\s*:\s*"(.*)"\s*\}}\s*$', body[start:], re.S)
-        if not loose:
-            return True, None
-        return True, loose.group(1).replace('\\"', '"').replace("\\n", "\n")
+    data = parse_json(body[start:], partial="off")  # a rewrite cut short is no rewrite
     value = data.get(key) if isinstance(data, dict) else None
     return True, value if isinstance(value, str) else None
 

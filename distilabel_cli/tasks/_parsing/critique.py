@@ -6,11 +6,11 @@ Readers return None for what could not be read and never raise.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-from distilabel_cli.tasks.parsing import to_rating
+from distilabel_cli.tasks._parsing.json_answer import load_json
+from distilabel_cli.tasks._parsing.values import to_rating
 
 CRITIQUE_KEYS = ("critique", "feedback", "rationale", "explanation", "reasoning")
 SCORE_KEYS = ("score", "rating", "overall_score", "result", "grade")
@@ -21,7 +21,6 @@ GAP = r"(?:[\s*_:=#>\"]|[-–—](?=\s))*"
 #: A parenthesis after a label, e.g. "Score (1-10):", skipped so "1" is not read as the score.
 _PAREN = r"(?:\([^)\n]{0,30}\))?"
 _NUMBER = r"\(?\s*([-+]?\d+(?:\.\d+)?)\s*\)?"
-_PAIR = re.compile(r'"(\w+)"\s*:\s*(?:"((?:[^"\\]|\\.)*)"?|([-+]?\d+(?:\.\d+)?))')
 _LEADING_LABEL = re.compile(
     r"\A[\s*#_]*(?:critique|feedback|review|evaluation)[\s*_]*:[\s*_]*", re.I
 )
@@ -77,12 +76,10 @@ def single_count(score: Any, row: dict[str, Any]) -> tuple[int, int]:
 
 
 def json_answer(text: str, verdict_keys: tuple[str, ...]) -> dict[str, Any] | None:
-    """The answer's JSON object, keys lowercased: whole, in a code fence, cut short (then its
-    complete `"key": value` pairs) or wrapped in prose (then with a critique and a verdict key,
-    so that a critique quoting JSON is not taken for a JSON answer)."""
-    start, end = text.find("{"), text.rfind("}")
-    if start < 0:
-        return None
+    """The answer's JSON object, keys lowercased: whole, in a code fence, repaired or cut short
+    (a number at the cut kept). Wrapped in prose, it needs a critique and a verdict key, so that
+    a critique quoting JSON is not taken for a JSON answer; leading the answer, one of them,
+    looked for in nested objects too."""
     leading = re.match(r"\s*(?:```\w*\s*)?\{", text) is not None
 
     def fits(data: dict[str, Any]) -> bool:
@@ -90,24 +87,31 @@ def json_answer(text: str, verdict_keys: tuple[str, ...]) -> dict[str, Any] | No
         verdict = any(k in data for k in verdict_keys)
         return (critique or verdict) if leading else (critique and verdict)
 
-    if end > start:
-        try:
-            data = json.loads(text[start : end + 1])
-        except json.JSONDecodeError:
-            data = None
-        if isinstance(data, dict):
-            data = {str(k).lower(): v for k, v in data.items()}
-            if fits(data):
-                return data
-    if not leading:
+    data = load_json(text, keep_cut_number=True)
+    if not isinstance(data, dict):
         return None
-    found: dict[str, Any] = {}
-    for m in _PAIR.finditer(text, start):
-        if m.group(3) is not None:
-            found.setdefault(m.group(1).lower(), m.group(3))
-        elif m.group(2) is not None:
-            found.setdefault(m.group(1).lower(), _unescape(m.group(2)))
-    return found if fits(found) else None
+    found = {str(k).lower(): v for k, v in data.items()}
+    if fits(found):
+        return found
+    if leading:
+        found = _flat_pairs(data)
+        return found if fits(found) else None
+    return None
+
+
+def _flat_pairs(value: Any, found: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The text and number values of a JSON value and of the values nested in it, keys
+    lowercased; the first one of a key wins, an object's own values before nested ones."""
+    found = {} if found is None else found
+    items = list(value.items() if isinstance(value, dict) else enumerate(value))
+    for key, item in items:
+        scalar = isinstance(item, (str, int, float)) and not isinstance(item, bool)
+        if scalar and isinstance(key, str):
+            found.setdefault(key.lower(), item)
+    for _, item in items:
+        if isinstance(item, (dict, list)):
+            _flat_pairs(item, found)
+    return found
 
 
 def pick(data: dict[str, Any], keys: tuple[str, ...]) -> Any:
@@ -171,10 +175,3 @@ def read_score(
     if match is None:
         return clean_critique(text), None
     return clean_critique(without(text, match)), to_rating(match.group(1), low, high)
-
-
-def _unescape(raw: str) -> str:
-    try:
-        return json.loads(f'"{raw}"')
-    except json.JSONDecodeError:
-        return raw.replace('\\"', '"').replace("\\n", "\n")

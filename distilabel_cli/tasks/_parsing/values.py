@@ -1,19 +1,31 @@
-"""Read a JSON object out of a model's answer and coerce its values to declared types."""
+"""Single values read from a model's answer: a rating within a scale, a declared output type.
+
+Both return None for what cannot be read and never raise.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from distilabel_cli.tasks.parsing import to_rating
-from distilabel_cli.tasks.partial_json import load_json
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 
 
-def extract_json_object(text: str | None) -> dict[str, Any] | None:
-    """The JSON object in `text`: whole, in a code fence, wrapped in prose or cut short
-    (then what was complete, see `load_json`); else None."""
-    data = load_json(text)
-    return data if isinstance(data, dict) else None
+def to_rating(value: Any, low: float, high: float) -> float | None:
+    """A rating as float if it is a number within [low, high], else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        match = _NUMBER.search(value)
+        if not match:
+            return None
+        value = match.group()
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if low <= number <= high else None
 
 
 def coerce(value: Any, kind: str) -> Any:

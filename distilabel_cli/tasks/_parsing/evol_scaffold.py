@@ -14,8 +14,8 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
+from distilabel_cli.tasks._parsing.evol_filters import normalize
 from distilabel_cli.tasks.base import render_template
-from distilabel_cli.tasks.evol_filters import normalize
 
 #: Stands for the row's own values when a prompt is rendered to read its fixed text.
 ROW_VALUE = "zzrowvaluezz"

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from distilabel_cli.tasks.partial_json import load_json
-from distilabel_cli.tasks.score_parsing import first_value, scores_in_line
+from distilabel_cli.tasks._parsing.json_answer import load_json
+from distilabel_cli.tasks._parsing.scores import first_value, scores_in_line
 
 #: What was read for one response: area -> (score, feedback), and its own final score.
 Block = dict[str, Any]

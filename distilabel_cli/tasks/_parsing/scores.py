@@ -1,6 +1,6 @@
 """Parsing helpers shared by the score judges (JudgeLM, UltraJudge, the Deita scorers).
 
-Classic text answers are read line by line (JSON ones: `partial_json`). Nothing here raises
+Classic text answers are read line by line (JSON ones: `json_answer`). Nothing here raises
 on a bad answer; one value per expected item, None where it could not be read.
 """
 
@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from distilabel_cli.tasks.parsing import to_rating
+from distilabel_cli.tasks._parsing.values import to_rating
 
 #: A number as judges write it; a minus glued to a digit before it is not a sign ("8-6").
 NUMBER = re.compile(r"(?<!\d)-?\d+(?:\.\d+)?")

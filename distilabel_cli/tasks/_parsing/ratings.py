@@ -1,14 +1,17 @@
-"""Tolerant parsers for judge answers: JSON (whole or truncated) and the classic text format.
+"""Read UltraFeedback-style judge answers: n (rating, rationale) pairs, as JSON (whole, broken
+or cut short) or in the classic `#### Output for Text i / Rating: / Rationale:` text format.
 
-Every parser returns one value per expected item, None where that item could not be read,
-so one malformed item never discards the others.
+One value per expected item, None where that item could not be read, so one malformed item
+never discards the others.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
+
+from distilabel_cli.tasks._parsing.json_answer import load_json
+from distilabel_cli.tasks._parsing.values import to_rating
 
 _SECTION = re.compile(
     r"^[ \t]*(?:#+|\*\*)?[ \t]*Output[ \t]+for[ \t]+Text[ \t]+(\d+)"
@@ -21,25 +24,6 @@ _RATING_LINE = re.compile(
 _RATIONALE_LINE = re.compile(
     r"^[ \t]*\**[ \t]*Rationale[ \t]*\**[ \t]*:[ \t]*\**[ \t]*", re.I | re.M
 )
-_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
-_JSON_RATING = re.compile(r'"rating"\s*:\s*"?([-+]?\d+(?:\.\d+)?)')
-_JSON_RATIONALE = re.compile(r'"rationale"\s*:\s*"((?:[^"\\]|\\.)*)("?)', re.S)
-
-
-def to_rating(value: Any, low: float, high: float) -> float | None:
-    """A rating as float if it is a number within [low, high], else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        match = _NUMBER.search(value)
-        if not match:
-            return None
-        value = match.group()
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if low <= number <= high else None
 
 
 def parse_ratings(
@@ -52,7 +36,7 @@ def parse_ratings(
         return ratings, rationales
     items = _json_items(text)
     if items is None:
-        items = _truncated_json_items(text) or _text_items(text)
+        items = _text_items(text)
     for i, (rating, rationale) in enumerate(items[:n]):
         ratings[i] = to_rating(rating, low, high)
         rationales[i] = (
@@ -62,44 +46,23 @@ def parse_ratings(
 
 
 def _json_items(text: str) -> list[tuple[Any, Any]] | None:
-    start, end = text.find("{"), text.rfind("}")
-    if start < 0 or end <= start:
-        return None
-    try:
-        data = json.loads(text[start : end + 1])
-    except json.JSONDecodeError:
-        return None
-    entries = data.get("ratings") if isinstance(data, dict) else None
-    if not isinstance(entries, list):
+    """(rating, rationale) of each entry of `{"ratings": [...]}` or of a bare list of entries."""
+    data = load_json(text, accept=lambda v: bool(_entries(v)), arrays=True, keep_cut_number=True)
+    if data is None:
         return None
     return [
         (e.get("rating"), e.get("rationale")) if isinstance(e, dict) else (None, None)
-        for e in entries
+        for e in _entries(data)
     ]
 
 
-def _truncated_json_items(text: str) -> list[tuple[Any, Any]]:
-    """Items of a JSON answer cut short: each `"rating"` key starts an item."""
-    starts = [m.start() for m in re.finditer(r'"rating"\s*:', text)]
-    items = []
-    for k, start in enumerate(starts):
-        chunk = text[start : starts[k + 1] if k + 1 < len(starts) else len(text)]
-        rating = _JSON_RATING.match(chunk)
-        rationale = _JSON_RATIONALE.search(chunk)
-        items.append(
-            (
-                rating.group(1) if rating else None,
-                _unescape(rationale.group(1)) if rationale else None,
-            )
-        )
-    return items
-
-
-def _unescape(raw: str) -> str:
-    try:
-        return json.loads(f'"{raw}"')
-    except json.JSONDecodeError:
-        return raw.replace('\\"', '"').replace("\\n", "\n")
+def _entries(value: Any) -> list[Any]:
+    """The rating entries of a JSON answer; empty when it holds none."""
+    if isinstance(value, dict):
+        value = value.get("ratings")
+    if isinstance(value, list) and any(isinstance(e, dict) for e in value):
+        return value
+    return []
 
 
 def _text_items(text: str) -> list[tuple[Any, Any]]:

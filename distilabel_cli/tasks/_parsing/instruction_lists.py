@@ -3,12 +3,17 @@ one instruction per line, with the prose around it left out."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any
 
-from distilabel_cli.tasks.evol_filters import is_placeholder, is_refusal, normalize, unfence
+from distilabel_cli.tasks._parsing.evol_filters import (
+    is_placeholder,
+    is_refusal,
+    normalize,
+    unfence,
+)
+from distilabel_cli.tasks._parsing.json_answer import load_json, parse_json
 
 #: (kind, pattern) of the markers that start a list item, tried in order.
 _MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -36,8 +41,6 @@ _PROSE = re.compile(
 _LABEL = re.compile(r"^(?:instruction|task|prompt|query)[ \t]*:[ \t]*", re.I)
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _QUOTES = (('"', '"'), ("\u201c", "\u201d"), ("'", "'"), ("`", "`"))
-_INSTRUCTIONS_KEY = re.compile(r'"instructions"\s*:\s*\[')
-_JSON_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 
 
 def parse_instruction_list(
@@ -90,36 +93,20 @@ def _strip_marker(line: str) -> tuple[str | None, str]:
 
 
 def _json_items(text: str) -> list[Any] | None:
-    """The strings of `{"instructions": [...]}` (whole, in prose, or cut short), or of an
-    answer that is a bare JSON list; None when the answer is not JSON."""
+    """The strings of `{"instructions": [...]}` (whole, in prose, repaired or cut short: then
+    its complete strings), or of an answer that is a bare JSON list; None when not JSON."""
     body = unfence(text.strip())
-    key = _INSTRUCTIONS_KEY.search(body)
-    if key:
-        start = body.rfind("{", 0, key.start())
-        try:
-            data, _ = json.JSONDecoder().raw_decode(body, max(start, 0))
-            if isinstance(data, dict) and isinstance(data.get("instructions"), list):
-                return data["instructions"]
-        except json.JSONDecodeError:
-            pass
-        tail = body[key.end() :]
-        end = tail.find("]")
-        return [_unescape(m) for m in _JSON_STRING.findall(tail if end < 0 else tail[:end])]
     if body.startswith("[") and body.endswith("]"):
-        try:
-            data = json.loads(body)
-        except json.JSONDecodeError:
-            return None
+        data = parse_json(body, partial="off")
         if isinstance(data, list) and data and all(isinstance(d, str) for d in data):
             return data
-    return None
+        return None
+    data = load_json(body, accept=_has_instructions, partial="on")
+    return None if data is None else data["instructions"]
 
 
-def _unescape(raw: str) -> str:
-    try:
-        return json.loads(f'"{raw}"')
-    except json.JSONDecodeError:
-        return raw
+def _has_instructions(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("instructions"), list)
 
 
 def _list_items(text: str) -> list[str]:
