@@ -48,7 +48,7 @@ from typing import Any, Protocol
 from datasets import Dataset, disable_progress_bars
 
 from distilabel_cli.pipeline.build import build_pipeline
-from distilabel_cli.pipeline.pipeline import Pipeline
+from distilabel_cli.pipeline.core import Pipeline
 from distilabel_cli.spec.models import PipelineSpec
 
 SERVER = Path(__file__).with_name("fake_openai_server.py")

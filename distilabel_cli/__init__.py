@@ -29,7 +29,7 @@ if TYPE_CHECKING:
         TransformersLLM,
         vLLM,
     )
-    from distilabel_cli.pipeline.pipeline import Pipeline
+    from distilabel_cli.pipeline.core import Pipeline
     from distilabel_cli.pipeline.presets import pipeline
     from distilabel_cli.tasks import (
         ComplexityScorerTask,
@@ -81,7 +81,7 @@ EXPORTS: dict[str, str] = {
     "DatasetCheckpoint": "distilabel_cli.dataset",
     "load_dataset": "distilabel_cli.dataset",
     "prepare_dataset": "distilabel_cli.dataset",
-    "Pipeline": "distilabel_cli.pipeline.pipeline",
+    "Pipeline": "distilabel_cli.pipeline.core",
     **dict.fromkeys(_LLMS, "distilabel_cli.llms"),
     **dict.fromkeys(_TASKS, "distilabel_cli.tasks"),
 }

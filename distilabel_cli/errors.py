@@ -1,4 +1,9 @@
-"""Errors a user can fix: shown as one clear message, exit code 2, no traceback."""
+"""Every exception a user may see or catch, in one module.
+
+`DistilError` and its subclasses are shown as one clear message (`error: ...` plus detail
+lines) with their `exit_code` and no traceback (`--debug` shows it); the LLM errors below are
+how backends tell the engine what a failed request means.
+"""
 
 from __future__ import annotations
 
@@ -40,3 +45,56 @@ class RunInterrupted(DistilError):
     """Ctrl-C: in-flight requests were abandoned; finished rows are in the checkpoint."""
 
     exit_code = 130
+
+
+class RunFailed(DistilError):
+    """The run finished, but too many of its requests failed (exit 1; outputs written)."""
+
+    exit_code = 1
+
+    def __init__(self, outcome: Any, threshold: float, checkpoint: Any) -> None:
+        report = outcome.report
+        again = (
+            "run the same command again to request only the failed items"
+            if checkpoint is not None
+            else "enable the checkpoint to retry only the failed items"
+        )
+        super().__init__(
+            f"{report.failed_requests} of {report.requests} requests failed "
+            f"({report.failed_fraction:.0%}, over run.max_failed_fraction {threshold:.0%})",
+            details=[f"the dataset was written to {outcome.output}; {again}"],
+        )
+        self.outcome = outcome
+
+
+class FatalLLMError(Exception):
+    """An error no retry can fix (bad API key, unknown model): the run stops."""
+
+
+class StructuredOutputUnsupported(Exception):
+    """The backend refused the JSON-schema request; ask again in plain text."""
+
+
+class TransientError(Exception):
+    """A failed attempt worth retrying: 429, 5xx, a timeout, a lost connection."""
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, rate_limited: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.rate_limited = rate_limited
+
+
+class CheckpointMismatch(DistilError):
+    """The checkpoint was made by another pipeline or for other input rows."""
+
+
+class HubPushError(DistilError):
+    """The upload failed (refused, unreachable Hub): exit 1, naming the repo and the reason."""
+
+    exit_code = 1
+
+
+class MissingExtraError(DistilError):
+    """sentence-transformers or the default model package is not installed."""

@@ -9,17 +9,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from pool_helpers import NamedLLM
 from pydantic import ValidationError
 
-from distilabel_cli.errors import DistilError
+from distilabel_cli.errors import DistilError, StructuredOutputUnsupported
 from distilabel_cli.llms import LLM_TYPES, llm_class
-from distilabel_cli.llms.base import LLM, Pricing, StructuredOutputUnsupported
+from distilabel_cli.llms.base import LLM, Pricing
 from distilabel_cli.llms.options import option, options_of
 from distilabel_cli.llms.process import ProcessLLM
+from distilabel_cli.llms.scripted import ScriptedLLM
 from distilabel_cli.llms.structured import FormatRefused, SchemaLadder
 from distilabel_cli.pipeline.fingerprint import stage_fingerprint
-from distilabel_cli.pipeline.pipeline import Pipeline
+from distilabel_cli.pipeline.core import Pipeline
 from distilabel_cli.pipeline.stage import Stage
 from distilabel_cli.spec.llms import LLM_SPECS, spec_model
 from distilabel_cli.tasks import TextGenerationTask, UltraFeedbackTask
@@ -33,7 +33,7 @@ def test_each_spec_has_exactly_its_class_options_plus_type_and_gpus(llm_type: st
 
 
 @dataclass(kw_only=True)
-class KnobLLM(NamedLLM):
+class KnobLLM(ScriptedLLM):
     """A backend with its own options (for the derivation)."""
 
     top_k: int | None = option(None, gt=0, decides_output=True, description="Sample from k.")
@@ -66,7 +66,7 @@ def test_the_fingerprint_changes_with_outputs_not_with_concurrency_or_price() ->
     task = TextGenerationTask()
 
     def fingerprint(**options: Any) -> dict[str, Any] | None:
-        return stage_fingerprint(Stage(task, NamedLLM(name="m", **options)))
+        return stage_fingerprint(Stage(task, ScriptedLLM(name="m", **options)))
 
     base = fingerprint()
     assert fingerprint(concurrency=9, timeout=5, pricing=Pricing(input_per_million=1)) == base
@@ -100,8 +100,8 @@ def test_the_ladder_steps_down_and_remembers_then_gives_up() -> None:
 
 
 def test_a_stage_pairs_any_task_with_a_task_agnostic_llm() -> None:
-    llm = NamedLLM(name="plain")  # no task: the stage owns it
-    with pytest.raises(DistilError, match=r"the generator \(NamedLLM\) has no task"):
+    llm = ScriptedLLM(name="plain")  # no task: the stage owns it
+    with pytest.raises(DistilError, match=r"the generator \(ScriptedLLM\) has no task"):
         Pipeline(generator=llm)
     judge = UltraFeedbackTask()
     pipeline = Pipeline(generator=Stage(TextGenerationTask(), llm), labeller=Stage(judge, llm))
@@ -112,7 +112,7 @@ def test_a_stage_pairs_any_task_with_a_task_agnostic_llm() -> None:
 
 def load_priced(task: Any) -> LLM:
     """A child LLM with its own price and sampling (top-level: sent to the child)."""
-    return NamedLLM(
+    return ScriptedLLM(
         task=task, name="priced", temperature=0.2, pricing=Pricing(output_per_million=3.0)
     )
 

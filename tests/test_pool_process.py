@@ -15,7 +15,6 @@ import pytest
 from datasets import Dataset, load_from_disk
 from pool_helpers import (
     PIN,
-    NamedLLM,
     load_barrier,
     load_embedded,
     load_missing_model,
@@ -24,10 +23,10 @@ from pool_helpers import (
 )
 
 from distilabel_cli import Pipeline, TextGenerationTask, UltraFeedbackTask
-from distilabel_cli.errors import DistilError, SpecError
-from distilabel_cli.llms.base import FatalLLMError
+from distilabel_cli.errors import DistilError, FatalLLMError, SpecError
 from distilabel_cli.llms.pool import BalancedSampler, LLMPool
 from distilabel_cli.llms.process import ProcessLLM
+from distilabel_cli.llms.scripted import ScriptedLLM
 from distilabel_cli.pipeline.build import build_pipeline
 from distilabel_cli.pipeline.engine import EngineHooks
 from distilabel_cli.pipeline.stage import Stage
@@ -86,8 +85,8 @@ def test_requests_overlap_in_the_child_event_loop() -> None:
 
 
 def test_rows_draw_distinct_members_equally_often_and_reproducibly() -> None:
-    def run(seed: int) -> tuple[list[list[str]], list[NamedLLM]]:
-        members = [NamedLLM(task=TextGenerationTask(), name=n) for n in "abc"]
+    def run(seed: int) -> tuple[list[list[str]], list[ScriptedLLM]]:
+        members = [ScriptedLLM(task=TextGenerationTask(), name=n) for n in "abc"]
         pool = LLMPool(llms=members, seed=seed)
         result = Pipeline(generator=pool).generate(questions(60), num_generations=2)
         return result["generation_model"], members
@@ -95,7 +94,7 @@ def test_rows_draw_distinct_members_equally_often_and_reproducibly() -> None:
     models, members = run(seed=7)
     assert all(len(set(row)) == 2 for row in models)  # distinct members within a row
     assert Counter(m for row in models for m in row) == {"a": 40, "b": 40, "c": 40}
-    assert [m.calls for m in members] == [40, 40, 40]
+    assert [m.usage.requests for m in members] == [40, 40, 40]
     assert len({tuple(sorted(row)) for row in models}) == 3  # every pair occurs
     assert run(seed=7)[0] == models
     assert run(seed=8)[0] != models
@@ -113,7 +112,7 @@ def test_more_generations_than_members_are_spread_evenly() -> None:
 
 def test_labeller_pool_rates_each_row_with_one_member_in_turn() -> None:
     judge = '{"ratings": [{"rating": 4, "rationale": "fine"}]}'
-    members = [NamedLLM(task=UltraFeedbackTask(), name=n, answer=judge) for n in "xyz"]
+    members = [ScriptedLLM(task=UltraFeedbackTask(), name=n, answer=judge) for n in "xyz"]
     dataset = Dataset.from_dict({"input": ["q"] * 9, "generations": [["a"]] * 9})
     result = Pipeline(labeller=LLMPool(llms=members, seed=3)).generate(dataset)
     assert Counter(result["labelling_model"]) == {"x": 3, "y": 3, "z": 3}
@@ -124,8 +123,8 @@ def test_pool_members_must_share_the_task() -> None:
     """The pool itself is task-agnostic; the 0.6 facade (a stage made from the members'
     `task=`) refuses members that disagree, and an explicit Stage names the task."""
     members = [
-        NamedLLM(task=TextGenerationTask(), name="a"),
-        NamedLLM(task=TextGenerationTask(system_prompt="Be terse."), name="b"),
+        ScriptedLLM(task=TextGenerationTask(), name="a"),
+        ScriptedLLM(task=TextGenerationTask(system_prompt="Be terse."), name="b"),
     ]
     pool = LLMPool(llms=members)
     with pytest.raises(DistilError, match="must share the same task: member 0 has"):

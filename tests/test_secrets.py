@@ -35,7 +35,8 @@ from distilabel_cli.redact import (
     register_spec_secrets,
     register_url_credentials,
 )
-from distilabel_cli.spec.models import OpenAISpec, PipelineSpec
+from distilabel_cli.spec.llms import LLM_SPECS
+from distilabel_cli.spec.models import PipelineSpec
 
 
 def fresh(prefix: str = "sk-") -> str:
@@ -163,7 +164,7 @@ def test_llm_construction_and_pool_members_register_their_keys(
     assert redact(hf_token) == MASK
 
     # a pool member in a child process: only its spec knows the key (no child is started)
-    spec = OpenAISpec(type="openai", model="m", api_key=member_key, gpus=[0])
+    spec = LLM_SPECS["openai"](type="openai", model="m", api_key=member_key, gpus=[0])
     pool = LLMPool(llms=[build_process_llm(spec, task, "generator.pool[0].llm")])
     assert redact(member_key) == member_key
     register_llm_secrets(pool)

@@ -10,6 +10,7 @@ import typer
 
 from distilabel_cli.cli.errors import user_errors
 from distilabel_cli.cli.options import Debug
+from distilabel_cli.columns import GENERATION_MODEL
 from distilabel_cli.errors import DistilError
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def binarize(
     prompt_column: Annotated[str | None, _column_option("prompt", "input")] = None,
     generations_column: Annotated[str | None, _column_option("generations", "generations")] = None,
     ratings_column: Annotated[str | None, _column_option("ratings", "rating")] = None,
-    models_column: Annotated[str | None, _column_option("models", "generation_model")] = None,
+    models_column: Annotated[str | None, _column_option("models", GENERATION_MODEL)] = None,
     push: Annotated[
         str | None,
         typer.Option(help="Also push the pairs to this Hub dataset repo (token: HF_TOKEN)."),

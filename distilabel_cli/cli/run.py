@@ -44,8 +44,9 @@ def run(
     from datasets import disable_progress_bars
     from rich.console import Console
 
+    from distilabel_cli.errors import RunFailed
     from distilabel_cli.pipeline.progress import summary_table
-    from distilabel_cli.pipeline.run import RunFailed, run_spec
+    from distilabel_cli.pipeline.run import run_spec
     from distilabel_cli.spec.loader import load_spec
 
     overrides = list(set_ or [])

@@ -5,9 +5,10 @@ Names are imported on first use, so importing this package does not load `datase
 
 from __future__ import annotations
 
-from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from distilabel_cli.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from distilabel_cli.dataset.binarize.core import prepare_dataset
@@ -46,17 +47,7 @@ def load_dataset(
     return load_hub_dataset(str(repo_id), split=split, token=token, **kwargs)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module, attribute = EXPORTS[name]
-    value = getattr(import_module(f"{__name__}.{module}"), attribute)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, EXPORTS)
 
 
 __all__ = [

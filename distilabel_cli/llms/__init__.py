@@ -9,10 +9,11 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING
 
+from distilabel_cli.errors import FatalLLMError
 from distilabel_cli.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
-    from distilabel_cli.llms.base import LLM, Completion, FatalLLMError, Pricing, Usage
+    from distilabel_cli.llms.base import LLM, Completion, Pricing, Usage
     from distilabel_cli.llms.inference_endpoints import InferenceEndpointsLLM
     from distilabel_cli.llms.llama_cpp import LlamaCppLLM
     from distilabel_cli.llms.openai import OpenAILLM
@@ -37,7 +38,6 @@ LLM_TYPES: dict[str, tuple[str, str]] = {
 EXPORTS: dict[str, tuple[str, str]] = {
     "LLM": ("base", "LLM"),
     "Completion": ("base", "Completion"),
-    "FatalLLMError": ("base", "FatalLLMError"),
     "Pricing": ("base", "Pricing"),
     "Usage": ("base", "Usage"),
     "LLMPool": ("pool", "LLMPool"),

@@ -82,14 +82,6 @@ class Pricing(BaseModel):
         ) / 1_000_000
 
 
-class FatalLLMError(Exception):
-    """An error no retry can fix (bad API key, unknown model): the run stops."""
-
-
-class StructuredOutputUnsupported(Exception):
-    """The backend refused the JSON-schema request; ask again in plain text."""
-
-
 @dataclass(kw_only=True)
 class LLM(ABC):
     """A model behind one small async interface, with its own bounded concurrency.

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from distilabel_cli.errors import DistilError
-from distilabel_cli.llms.base import LLM, Completion, FatalLLMError, StructuredOutputUnsupported
+from distilabel_cli.errors import DistilError, FatalLLMError, StructuredOutputUnsupported
+from distilabel_cli.llms.base import LLM, Completion
 from distilabel_cli.llms.batching import MicroBatcher
 from distilabel_cli.llms.options import option
 from distilabel_cli.prompt_types import FormattedPrompt

@@ -17,11 +17,11 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from distilabel_cli.errors import DistilError
-from distilabel_cli.llms.base import LLM, Completion, FatalLLMError
+from distilabel_cli.errors import DistilError, FatalLLMError, TransientError
+from distilabel_cli.llms.base import LLM, Completion
 from distilabel_cli.llms.limits import estimate_tokens
 from distilabel_cli.llms.options import option
-from distilabel_cli.llms.retry import TransientError, is_retryable_status, parse_retry_after
+from distilabel_cli.llms.retry import is_retryable_status, parse_retry_after
 from distilabel_cli.llms.structured import (
     FormatRefused,
     SchemaLadder,

@@ -8,8 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from distilabel_cli.errors import DistilError
-from distilabel_cli.llms.base import LLM, Completion, FatalLLMError, Usage
+from distilabel_cli.errors import DistilError, FatalLLMError
+from distilabel_cli.llms.base import LLM, Completion, Usage
 from distilabel_cli.prompt_types import FormattedPrompt, PromptFormat
 
 

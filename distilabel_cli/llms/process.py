@@ -19,8 +19,8 @@ from multiprocessing import Pipe
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any
 
-from distilabel_cli.errors import DistilError
-from distilabel_cli.llms.base import LLM, Completion, FatalLLMError, StructuredOutputUnsupported
+from distilabel_cli.errors import DistilError, FatalLLMError, StructuredOutputUnsupported
+from distilabel_cli.llms.base import LLM, Completion
 from distilabel_cli.llms.process_launch import ChildHandle, child_sys_path, dump_load_fn
 from distilabel_cli.prompt_types import FormattedPrompt, PromptFormat
 

@@ -18,8 +18,8 @@ from dataclasses import asdict
 from multiprocessing.connection import Connection
 from typing import Any, get_args
 
-from distilabel_cli.errors import DistilError
-from distilabel_cli.llms.base import LLM, FatalLLMError, StructuredOutputUnsupported
+from distilabel_cli.errors import DistilError, FatalLLMError, StructuredOutputUnsupported
+from distilabel_cli.llms.base import LLM
 from distilabel_cli.llms.options import options_of
 from distilabel_cli.llms.process_launch import load_payload
 from distilabel_cli.prompt_types import PromptFormat

@@ -13,6 +13,8 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
+from distilabel_cli.errors import TransientError
+
 if TYPE_CHECKING:
     from distilabel_cli.llms.base import LLM
 
@@ -28,17 +30,6 @@ INITIAL_DELAY = 0.5
 MAX_DELAY = 8.0
 #: A server asking to wait longer than this is not retried (the request fails now).
 MAX_RETRY_AFTER = 120.0
-
-
-class TransientError(Exception):
-    """A failed attempt worth retrying: 429, 5xx, a timeout, a lost connection."""
-
-    def __init__(
-        self, message: str, *, retry_after: float | None = None, rate_limited: bool = False
-    ) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-        self.rate_limited = rate_limited
 
 
 def is_retryable_status(status: int) -> bool:

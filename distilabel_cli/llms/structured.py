@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Literal, TypeVar
 
-from distilabel_cli.llms.base import StructuredOutputUnsupported
+from distilabel_cli.errors import StructuredOutputUnsupported
 
 T = TypeVar("T")
 

@@ -56,7 +56,7 @@ def generate_outputs(
         rows.append(task.task_row(dict(item)))
     # Known before the loop runs: a ProcessLLM or pool loads its children here.
     structured = task.is_labeller and stage.structured_output
-    from distilabel_cli.pipeline.pipeline import run_coroutine
+    from distilabel_cli.pipeline.core import run_coroutine
 
     return run_coroutine(_generate_all(stage, rows, num_generations, structured))
 
@@ -72,7 +72,8 @@ async def _generate_all(
 
 
 async def _one(stage: Stage, row: dict[str, Any], n: int, structured: bool) -> list[LLMOutput]:
-    from distilabel_cli.llms.base import Completion, StructuredOutputUnsupported
+    from distilabel_cli.errors import StructuredOutputUnsupported
+    from distilabel_cli.llms.base import Completion
 
     problem = stage.task.row_problem(row)
     if problem is not None:

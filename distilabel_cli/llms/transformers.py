@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from distilabel_cli.errors import DistilError
-from distilabel_cli.llms.base import FatalLLMError
+from distilabel_cli.errors import DistilError, FatalLLMError
 from distilabel_cli.llms.batched import BatchedLLM, BatchRequest, Generated, require_package
 from distilabel_cli.llms.embedded import EMBEDDED_MODEL_NAME, embedded_model_path
 from distilabel_cli.llms.options import option

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from distilabel_cli.llms.base import FatalLLMError, StructuredOutputUnsupported
+from distilabel_cli.errors import FatalLLMError, StructuredOutputUnsupported
 from distilabel_cli.llms.batched import BatchedLLM, BatchRequest, Generated, require_package
 from distilabel_cli.llms.options import option
 from distilabel_cli.prompt_types import FormattedPrompt

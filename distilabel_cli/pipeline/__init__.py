@@ -6,25 +6,16 @@ package (check, build_task) can be imported without `datasets`.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from distilabel_cli.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
-    from distilabel_cli.pipeline.pipeline import Pipeline
+    from distilabel_cli.pipeline.core import Pipeline
     from distilabel_cli.pipeline.presets import pipeline
 
-_EXPORTS = {
-    "Pipeline": "distilabel_cli.pipeline.pipeline",
-    "pipeline": "distilabel_cli.pipeline.presets",
-}
+EXPORTS = {"Pipeline": ("core", "Pipeline"), "pipeline": ("presets", "pipeline")}
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
-
+__getattr__, __dir__ = lazy_exports(__name__, EXPORTS)
 
 __all__ = ["Pipeline", "pipeline"]

@@ -13,7 +13,7 @@ from distilabel_cli.llms.base import LLM
 from distilabel_cli.llms.options import options_of
 from distilabel_cli.pipeline.build_pool import build_pool, build_process_llm
 from distilabel_cli.pipeline.build_task import build_task
-from distilabel_cli.pipeline.pipeline import Pipeline
+from distilabel_cli.pipeline.core import Pipeline
 from distilabel_cli.pipeline.stage import Stage
 from distilabel_cli.redact import register_llm_secrets, register_spec_secrets
 from distilabel_cli.spec.models import LLMSpec, PipelineSpec, StageSpec

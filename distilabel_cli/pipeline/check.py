@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from distilabel_cli.columns import GENERATION_COLUMNS, missing_columns
 from distilabel_cli.errors import DistilError, SpecError
 from distilabel_cli.pipeline.build_task import build_task
 from distilabel_cli.spec.loader import SpecSource
@@ -73,8 +74,6 @@ def check_columns(
 ) -> None:
     """Raise a SpecError when a stage's task needs a column that neither the input's
     `columns` nor the generator provides."""
-    from distilabel_cli.pipeline.pipeline import missing_columns
-
     missing = missing_columns(list(tasks.items()), columns)
     if missing:
         stage_name, column = missing[0]
@@ -104,8 +103,6 @@ def _check_labeller_task(spec: PipelineSpec, source: SpecSource, tasks: dict[str
     generator = tasks.get("generator")
     if task_type != "custom" or generator is None:
         return
-    from distilabel_cli.pipeline.pipeline import GENERATION_COLUMNS
-
     taken = {*GENERATION_COLUMNS, *generator.output_args_names}
     clashes = [name for name in labeller.output_args_names if name in taken]
     if clashes:

@@ -14,8 +14,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from distilabel_cli.errors import DistilError, RunAborted
-from distilabel_cli.llms.base import LLM, Completion, FatalLLMError, StructuredOutputUnsupported
+from distilabel_cli.columns import (
+    GENERATION_ERRORS,
+    GENERATION_MODEL,
+    GENERATION_PROMPT,
+    LABELLING_ERROR,
+    LABELLING_MODEL,
+    LABELLING_PROMPT,
+    METADATA,
+    RAW_GENERATIONS,
+    RAW_LABELLING,
+)
+from distilabel_cli.errors import (
+    DistilError,
+    FatalLLMError,
+    RunAborted,
+    StructuredOutputUnsupported,
+)
+from distilabel_cli.llms.base import LLM, Completion
 from distilabel_cli.pipeline.row_plan import RowPlan, plan_row
 from distilabel_cli.pipeline.stage import Stage
 from distilabel_cli.redact import redact
@@ -23,7 +39,6 @@ from distilabel_cli.redact import redact
 #: After this many failed requests in a row (no success in between), one LLM stops the run.
 CIRCUIT_BREAKER_REQUESTS = 10
 #: The last column: why an item is None (`generation_errors`, `labelling_error`).
-METADATA_COLUMN = "distil_metadata"
 
 RowCallback = Callable[[int, dict[str, Any]], None]
 
@@ -151,7 +166,7 @@ class Engine:
             if self.hooks.on_generated:
                 self.hooks.on_generated(index, generated)
         if plan.label:
-            if plan.retry and "labelling_model" in saved:
+            if plan.retry and LABELLING_MODEL in saved:
                 self.counts.labels_retried += 1
             labelled = await self._label({**row, **new})
             new.update(labelled)
@@ -181,21 +196,21 @@ class Engine:
             failed = sum(c.text is None for c in completions)
             self.counts.generations_failed += failed
             self.counts.generations_ok += len(completions) - failed
-        if "generation_model" in saved:
+        if GENERATION_MODEL in saved:
             self.counts.generations_retried += len(items)
         parsed = [
             task.parse_output(c.text, row) if c.text is not None else task.empty_output(row)
             for c in completions
         ]
         columns = _saved_generations(saved, task.output_args_names, n)
-        errors = columns[METADATA_COLUMN]["generation_errors"]
+        errors = columns[METADATA][GENERATION_ERRORS]
         for k, completion, outputs in zip(items, completions, parsed, strict=True):
-            columns["generation_model"][k] = completion.model or llm.model_name
-            columns["raw_generation_responses"][k] = completion.text
+            columns[GENERATION_MODEL][k] = completion.model or llm.model_name
+            columns[RAW_GENERATIONS][k] = completion.text
             errors[k] = redact(completion.error) if completion.text is None else None
             for name in task.output_args_names:
                 columns[name][k] = outputs.get(name)
-        columns["generation_prompt"] = [prompt] * n
+        columns[GENERATION_PROMPT] = [prompt] * n
         return columns
 
     async def _label(self, row: dict[str, Any]) -> dict[str, Any]:
@@ -220,11 +235,11 @@ class Engine:
             self.counts.labels_failed += failed
         error = redact(completion.error) if completion.text is None else None
         return {
-            "labelling_model": completion.model or stage.llm.model_name,
-            "labelling_prompt": prompt,
-            "raw_labelling_response": completion.text,
+            LABELLING_MODEL: completion.model or stage.llm.model_name,
+            LABELLING_PROMPT: prompt,
+            RAW_LABELLING: completion.text,
             **outputs,
-            METADATA_COLUMN: {**(row.get(METADATA_COLUMN) or {}), "labelling_error": error},
+            METADATA: {**(row.get(METADATA) or {}), LABELLING_ERROR: error},
         }
 
     async def _ask_judge(self, stage: Stage, row: dict[str, Any]) -> tuple[Any, Completion]:
@@ -247,10 +262,10 @@ def _saved_generations(saved: dict[str, Any], outputs: tuple[str, ...], n: int) 
         values = list(values or [])
         return values + [None] * (n - len(values))
 
-    metadata = saved.get(METADATA_COLUMN) or {}
-    names = ("generation_model", "raw_generation_responses", *outputs)
+    metadata = saved.get(METADATA) or {}
+    names = (GENERATION_MODEL, RAW_GENERATIONS, *outputs)
     columns: dict[str, Any] = {name: column(saved.get(name)) for name in names}
-    columns[METADATA_COLUMN] = {"generation_errors": column(metadata.get("generation_errors"))}
+    columns[METADATA] = {GENERATION_ERRORS: column(metadata.get(GENERATION_ERRORS))}
     return columns
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from distilabel_cli.errors import DistilError
 from distilabel_cli.llms.base import LLM
-from distilabel_cli.pipeline.pipeline import Pipeline
+from distilabel_cli.pipeline.core import Pipeline
 from distilabel_cli.spec.presets import ALIASES, DEFAULT_LABELLER_LLM, preset_keys
 from distilabel_cli.tasks import TASK_TYPES
 

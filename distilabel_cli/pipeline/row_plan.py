@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from distilabel_cli.columns import GENERATION_MODEL, LABELLING_MODEL, RAW_GENERATIONS, RAW_LABELLING
 from distilabel_cli.tasks.base import Task
 
 
@@ -41,13 +42,13 @@ def plan_row(
     """The generation items and labelling `row` still needs after what `saved` holds."""
     plan = RowPlan()
     if generator is not None:
-        if "generation_model" not in saved:
+        if GENERATION_MODEL not in saved:
             plan.generate = list(range(num_generations))
         else:
             plan.generate = generations_to_retry(generator, row, saved, retry_unparsed)
             plan.retry = bool(plan.generate)
     if labeller is not None:
-        if "labelling_model" not in saved or plan.generate:
+        if LABELLING_MODEL not in saved or plan.generate:
             plan.label = True
         elif label_to_retry(labeller, {**row, **saved}, saved, retry_unparsed):
             plan.label = plan.retry = True
@@ -60,7 +61,7 @@ def generations_to_retry(
     """Saved generation items whose request failed (or, asked for, whose answer was unread)."""
     if task.check_row(task.task_row(row)) is not None:
         return []  # never sent: the input cannot be sent now either
-    raws = saved.get("raw_generation_responses") or []
+    raws = saved.get(RAW_GENERATIONS) or []
     outputs = [saved.get(name) or [] for name in task.output_args_names]
     retry = []
     for k, raw in enumerate(raws):
@@ -74,7 +75,7 @@ def label_to_retry(
 ) -> bool:
     """Whether a saved judgement failed its request (or, asked for, could not be read)."""
     task_row = task.task_row(row)
-    if saved.get("raw_labelling_response") is None:
+    if saved.get(RAW_LABELLING) is None:
         return task.check_row(task_row) is None
     if not retry_unparsed:
         return False

@@ -19,7 +19,7 @@ from distilabel_cli.dataset.io.outputs import (
     write_or_keep,
     write_outputs,
 )
-from distilabel_cli.errors import DistilError, RunAborted
+from distilabel_cli.errors import DistilError, RunAborted, RunFailed
 from distilabel_cli.pipeline.build import build_pipeline
 from distilabel_cli.pipeline.check import check_columns, check_tasks
 from distilabel_cli.pipeline.report import RunReport
@@ -100,28 +100,6 @@ def run_spec(
         raise RunFailed(outcome, spec.run.max_failed_fraction, checkpoint)
     outcome.hub_url = push_output(result, spec)
     return outcome
-
-
-class RunFailed(DistilError):
-    """The run finished, but too many of its requests failed (exit 1; outputs written)."""
-
-    exit_code = 1
-
-    def __init__(
-        self, outcome: RunOutcome, threshold: float, checkpoint: DatasetCheckpoint | None
-    ) -> None:
-        report = outcome.report
-        again = (
-            "run the same command again to request only the failed items"
-            if checkpoint is not None
-            else "enable the checkpoint to retry only the failed items"
-        )
-        super().__init__(
-            f"{report.failed_requests} of {report.requests} requests failed "
-            f"({report.failed_fraction:.0%}, over run.max_failed_fraction {threshold:.0%})",
-            details=[f"the dataset was written to {outcome.output}; {again}"],
-        )
-        self.outcome = outcome
 
 
 def checkpoint_for(spec: PipelineSpec, resume: ResumeMode) -> DatasetCheckpoint | None:

@@ -15,8 +15,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Field, create_model, model_validator
 
 from distilabel_cli.llms import LLM_TYPES, llm_class
-from distilabel_cli.llms.base import LLM, Pricing
-from distilabel_cli.llms.batched import BatchedLLM
+from distilabel_cli.llms.base import LLM
 from distilabel_cli.llms.options import option_info, options_of, yaml_type
 from distilabel_cli.spec.base import StrictModel
 
@@ -84,20 +83,3 @@ LLM_SPECS: dict[str, type[StrictModel]] = {
 # its child process).
 globals().update({model.__name__: model for model in LLM_SPECS.values()})
 LLMSpec = Annotated[Union[tuple(LLM_SPECS.values())], Field(discriminator="type")]  # noqa: UP007
-
-# The names the spec models had before they were derived (kept for importers).
-PricingSpec = Pricing
-LlamaCppSpec = LLM_SPECS["llama-cpp"]
-OpenAISpec = LLM_SPECS["openai"]
-InferenceEndpointsSpec = LLM_SPECS["inference-endpoints"]
-VLLMSpec = LLM_SPECS["vllm"]
-TransformersSpec = LLM_SPECS["transformers"]
-
-
-def __getattr__(name: str) -> Any:
-    """`SamplingSpec` (the options every LLM has) and `BatchedSpec`, made on first use."""
-    bases = {"SamplingSpec": LLM, "BatchedSpec": BatchedLLM}
-    if name not in bases:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    model = globals()[name] = spec_model(bases[name], name=name)
-    return model

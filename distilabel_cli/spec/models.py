@@ -7,18 +7,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 
 from distilabel_cli.spec.base import StrictModel
-from distilabel_cli.spec.llms import (
-    BatchedSpec,
-    GpuList,
-    InferenceEndpointsSpec,
-    LlamaCppSpec,
-    LLMSpec,
-    OpenAISpec,
-    PricingSpec,
-    SamplingSpec,
-    TransformersSpec,
-    VLLMSpec,
-)
+from distilabel_cli.spec.llms import GpuList, LLMSpec
 from distilabel_cli.spec.tasks import TaskSpec
 
 
@@ -176,18 +165,4 @@ class PipelineSpec(StrictModel):
         return self
 
 
-__all__ = [
-    "BatchedSpec",
-    "InferenceEndpointsSpec",
-    "InputSpec",
-    "LLMSpec",
-    "LlamaCppSpec",
-    "OpenAISpec",
-    "PipelineSpec",
-    "PricingSpec",
-    "SamplingSpec",
-    "StageSpec",
-    "TaskSpec",
-    "TransformersSpec",
-    "VLLMSpec",
-]
+__all__ = ["InputSpec", "LLMSpec", "PipelineSpec", "StageSpec", "TaskSpec"]

@@ -10,6 +10,7 @@ from typing import Any
 from datasets import Dataset
 
 from distilabel_cli._version import __version__
+from distilabel_cli.columns import LABELLING_MODEL
 from distilabel_cli.dataset.argilla import layout as lay
 from distilabel_cli.dataset.argilla.families import detect_family
 from distilabel_cli.dataset.argilla.family import TaskFamily
@@ -158,7 +159,7 @@ def _max_rating(rows: list[dict[str, Any]]) -> float | None:
 
 
 def _agent(rows: list[dict[str, Any]]) -> str | None:
-    models = {str(r["labelling_model"]) for r in rows if r.get("labelling_model")}
+    models = {str(r[LABELLING_MODEL]) for r in rows if r.get(LABELLING_MODEL)}
     return ", ".join(sorted(models)) if models else None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from distilabel_cli.columns import GENERATION_MODEL
 from distilabel_cli.dataset.argilla import reviews as rv
 from distilabel_cli.dataset.argilla.family import (
     OUTPUT_INPUTS,
@@ -118,7 +119,7 @@ class CritiqueFamily(TaskFamily):
     def records(self, row: dict[str, Any], index: int, n: int) -> list[RecordData]:
         """The input and the response; the judge's score and critique as suggestions."""
         record = self.new_record(row, self.record_id(row, index))
-        models = row.get("generation_model")
+        models = row.get(GENERATION_MODEL)
         model = next((m for m in models if m), None) if isinstance(models, list) else models
         record.show_response(RESPONSE_FIELD, first_present(row.get(self.response)), model)
         record.agent = agent_of(row)

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from distilabel_cli.columns import GENERATION_MODEL, LABELLING_MODEL
 from distilabel_cli.dataset.argilla import reviews as rv
 from distilabel_cli.dataset.argilla.layout import (
     MetadataProperty,
@@ -97,9 +98,9 @@ class TaskFamily:
             MetadataProperty(f"{f}-length", f"{title} length (chars)", "integer")
             for f, title in fields.items()
         ]
-        if "generation_model" in columns:
+        if GENERATION_MODEL in columns:
             props += self.model_properties(n)
-        if "labelling_model" in columns:
+        if LABELLING_MODEL in columns:
             props.append(MetadataProperty("labelling-model", "Labelling model", "terms"))
         return props + self.judge_properties(n)
 
@@ -139,8 +140,8 @@ class TaskFamily:
         shown = {field_name(c): as_text(row.get(c)) for c in self.inputs}
         metadata: dict[str, Any] = {f"{f}-length": len(text) for f, text in shown.items()}
         metadata[ROW_KEY] = json.dumps(row, ensure_ascii=False, default=str)
-        if row.get("labelling_model"):
-            metadata["labelling-model"] = str(row["labelling_model"])
+        if row.get(LABELLING_MODEL):
+            metadata["labelling-model"] = str(row[LABELLING_MODEL])
         return RecordData(key, shown, metadata)
 
     # -- pull ---------------------------------------------------------------------------------

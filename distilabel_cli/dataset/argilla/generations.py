@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from distilabel_cli.columns import GENERATION_MODEL
 from distilabel_cli.dataset.argilla import reviews as rv
 from distilabel_cli.dataset.argilla.family import TaskFamily, input_columns, suggestion_hint
 from distilabel_cli.dataset.argilla.guidelines import judge_rubric, suggestions_note
@@ -85,7 +86,7 @@ class GenerationFamily(TaskFamily):
         """One record: the inputs and every generation ("(no response)" where missing)."""
         record = self.new_record(row, self.record_id(row, index))
         generations = list(row.get("generations") or [])
-        models = row.get("generation_model")
+        models = row.get(GENERATION_MODEL)
         for i in range(1, n + 1):
             text = generations[i - 1] if i <= len(generations) else None
             record.show_response(generation_field(i), text, model_of(models, i))

@@ -7,6 +7,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from distilabel_cli.columns import LABELLING_MODEL
+
 #: Extra (non-filter) metadata key holding the whole row as JSON, for `pull`.
 ROW_KEY = "distil_row"
 NO_TEXT = "(no response)"
@@ -57,4 +59,4 @@ def suggested_rating(value: float | None, scale: tuple[int, int]) -> int | None:
 
 def agent_of(row: dict[str, Any]) -> str:
     """Who made a row's suggestions: its labelling model."""
-    return str(row.get("labelling_model") or DEFAULT_AGENT)
+    return str(row.get(LABELLING_MODEL) or DEFAULT_AGENT)

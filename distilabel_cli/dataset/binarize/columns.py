@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from distilabel_cli.columns import GENERATION_MODEL
 from distilabel_cli.errors import DistilError
 from distilabel_cli.tasks import Task
 
@@ -17,7 +18,7 @@ DEFAULT_COLUMNS = {
     "prompt": "input",
     "generations": "generations",
     "ratings": "rating",
-    "models": "generation_model",
+    "models": GENERATION_MODEL,
     "rationale": "rationale",
 }
 #: Columns a critique task writes instead of a `rating` list (UltraCM, Prometheus).

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from distilabel_cli.columns import GENERATION_MODEL, GENERATION_PROMPT, LABELLING_MODEL
 from distilabel_cli.dataset.checkpoint.store import INPUTS_FILE, is_checkpoint, read_checkpoint
 from distilabel_cli.dataset.custom_dataset import CustomDataset
 from distilabel_cli.errors import DistilError
-
-METADATA_COLUMN = "distil_metadata"
 
 
 def load_checkpoint_dataset(folder: str | Path) -> CustomDataset:
@@ -37,7 +36,7 @@ def load_checkpoint_dataset(folder: str | Path) -> CustomDataset:
     fingerprint = meta.get("fingerprint") or {}
     needed = [
         column
-        for role, column in (("generator", "generation_model"), ("labeller", "labelling_model"))
+        for role, column in (("generator", GENERATION_MODEL), ("labeller", LABELLING_MODEL))
         if fingerprint.get(role) is not None
     ]
     inputs = Dataset(pq.read_table(inputs_path))
@@ -79,7 +78,7 @@ def _prompt_builder(meta: dict[str, Any]) -> Any:
 
 
 def _with_prompts(columns: dict[str, Any], row: dict[str, Any], prompts: Any) -> dict[str, Any]:
-    models = columns.get("generation_model")
-    if prompts is None or models is None or "generation_prompt" in columns:
+    models = columns.get(GENERATION_MODEL)
+    if prompts is None or models is None or GENERATION_PROMPT in columns:
         return columns
-    return {**columns, "generation_prompt": [prompts(row)] * len(models)}
+    return {**columns, GENERATION_PROMPT: [prompts(row)] * len(models)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from distilabel_cli.columns import GENERATION_MODEL, GENERATION_PROMPT
 from distilabel_cli.dataset.checkpoint.hub_mirror import sync_for
 from distilabel_cli.dataset.checkpoint.lock import CheckpointLock
 from distilabel_cli.dataset.checkpoint.store import (
@@ -22,7 +23,7 @@ from distilabel_cli.dataset.checkpoint.store import (
     write_inputs,
     write_meta,
 )
-from distilabel_cli.errors import DistilError
+from distilabel_cli.errors import CheckpointMismatch, DistilError
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -30,10 +31,6 @@ if TYPE_CHECKING:
 #: `(row, saved columns) -> plan` with `.done` (nothing left) and `.retry` (failed items).
 RowPlanner = Callable[[dict[str, Any], dict[str, Any]], Any]
 RowCallback = Callable[[int, dict[str, Any]], None]
-
-
-class CheckpointMismatch(DistilError):
-    """The checkpoint was made by another pipeline or for other input rows."""
 
 
 def differences(old: Any, new: Any, prefix: str = "") -> list[str]:
@@ -160,17 +157,17 @@ class CheckpointSession:
             )
 
     def _restore_prompt(self, columns: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
-        models = columns.get("generation_model")
-        if self.generation_prompt is None or models is None or "generation_prompt" in columns:
+        models = columns.get(GENERATION_MODEL)
+        if self.generation_prompt is None or models is None or GENERATION_PROMPT in columns:
             return columns
-        return {**columns, "generation_prompt": [self.generation_prompt(row)] * len(models)}
+        return {**columns, GENERATION_PROMPT: [self.generation_prompt(row)] * len(models)}
 
     def callbacks(self) -> dict[str, RowCallback]:
         """The engine's hooks that save each finished stage (`on_generated`, ...)."""
 
         def generated(index: int, columns: dict[str, Any]) -> None:
             if self.generation_prompt is not None:  # rebuilt on resume: not stored
-                columns = {k: v for k, v in columns.items() if k != "generation_prompt"}
+                columns = {k: v for k, v in columns.items() if k != GENERATION_PROMPT}
             self.writer.append(index, self.hashes[index], GENERATED, columns)
 
         def labelled(index: int, columns: dict[str, Any]) -> None:

@@ -8,6 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from distilabel_cli.columns import (
+    GENERATION_MODEL,
+    GENERATION_PROMPT,
+    LABELLING_MODEL,
+    LABELLING_PROMPT,
+    METADATA,
+    RAW_GENERATIONS,
+    RAW_LABELLING,
+)
 from distilabel_cli.errors import DistilError
 
 if TYPE_CHECKING:
@@ -16,13 +25,13 @@ if TYPE_CHECKING:
 
 #: Columns describing an earlier run's requests; they do not carry over to exploded rows.
 RUN_COLUMNS = (
-    "generation_model",
-    "generation_prompt",
-    "raw_generation_responses",
-    "labelling_model",
-    "labelling_prompt",
-    "raw_labelling_response",
-    "distil_metadata",
+    GENERATION_MODEL,
+    GENERATION_PROMPT,
+    RAW_GENERATIONS,
+    LABELLING_MODEL,
+    LABELLING_PROMPT,
+    RAW_LABELLING,
+    METADATA,
 )
 
 

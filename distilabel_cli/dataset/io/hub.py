@@ -9,17 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from distilabel_cli.dataset.custom_dataset import RUN_SIDECAR, TASK_SIDECAR
 from distilabel_cli.dataset.io.card import dataset_card
-from distilabel_cli.errors import DistilError
+from distilabel_cli.errors import DistilError, HubPushError
 from distilabel_cli.tasks import task_from_sidecar
 
 if TYPE_CHECKING:
     from distilabel_cli.dataset.custom_dataset import CustomDataset  # noqa: F401
-
-
-class HubPushError(DistilError):
-    """The upload failed (refused, unreachable Hub): exit 1, naming the repo and the reason."""
-
-    exit_code = 1
 
 
 def hub_token(token: str | None = None) -> str | None:

@@ -1,4 +1,4 @@
-"""Pipeline: a generator and/or a labeller applied to a dataset."""
+"""Pipeline (the core of this package): a generator and/or a labeller applied to a dataset."""
 
 from __future__ import annotations
 
@@ -10,9 +10,19 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from distilabel_cli._version import __version__
+from distilabel_cli.columns import (
+    GENERATION_COLUMNS,
+    GENERATION_ERRORS,
+    GENERATION_MODEL,
+    LABELLING_COLUMNS,
+    LABELLING_ERROR,
+    LABELLING_MODEL,
+    METADATA,
+    missing_columns,
+)
 from distilabel_cli.errors import DistilError, RunAborted, RunInterrupted
 from distilabel_cli.llms.base import LLM
-from distilabel_cli.pipeline.engine import METADATA_COLUMN, Engine, EngineHooks
+from distilabel_cli.pipeline.engine import Engine, EngineHooks
 from distilabel_cli.pipeline.fingerprint import pipeline_fingerprint
 from distilabel_cli.pipeline.report import RunReport
 from distilabel_cli.pipeline.stage import Stage
@@ -28,8 +38,6 @@ if TYPE_CHECKING:  # datasets (and what imports it) loads when a pipeline runs
     from distilabel_cli.dataset.custom_dataset import CustomDataset
     from distilabel_cli.pipeline.progress import RunProgress
 
-GENERATION_COLUMNS = ("generation_model", "generation_prompt", "raw_generation_responses")
-LABELLING_COLUMNS = ("labelling_model", "labelling_prompt", "raw_labelling_response")
 #: A pipeline's stages, in the order rows go through them.
 ROLES = ("generator", "labeller")
 
@@ -97,7 +105,7 @@ class Pipeline:
             columns += [*GENERATION_COLUMNS, *self.stages["generator"].task.output_args_names]
         if "labeller" in self.stages:
             columns += [*LABELLING_COLUMNS, *self.stages["labeller"].task.output_args_names]
-        return [*columns, METADATA_COLUMN]
+        return [*columns, METADATA]
 
     def check_columns(self, input_columns: list[str]) -> None:
         stages = [(role, stage.task) for role, stage in self.stages.items()]
@@ -220,8 +228,8 @@ class Pipeline:
         bars = {"generator": "generating", "labeller": "labelling"}
         saved = session.prefilled.values() if session else []
         done = {
-            "generating": sum("generation_model" in c for c in saved),
-            "labelling": sum("labelling_model" in c for c in saved),
+            "generating": sum(GENERATION_MODEL in c for c in saved),
+            "labelling": sum(LABELLING_MODEL in c for c in saved),
         }
         return RunProgress(rows, {bars[role]: done[bars[role]] for role in self.stages})
 
@@ -262,10 +270,10 @@ class Pipeline:
             )
         metadata = {}  # why an item is None, per stage
         if generating is not None:
-            metadata["generation_errors"] = List(Value("string"))
+            metadata[GENERATION_ERRORS] = List(Value("string"))
         if labelling is not None:
-            metadata["labelling_error"] = Value("string")
-        features[METADATA_COLUMN] = metadata
+            metadata[LABELLING_ERROR] = Value("string")
+        features[METADATA] = metadata
         return Features(features)
 
     def close(self) -> None:
@@ -294,18 +302,6 @@ def _checkpoint(strategy: DatasetCheckpoint | bool | None) -> DatasetCheckpoint 
             f"not {type(strategy).__name__}"
         )
     return strategy
-
-
-def missing_columns(
-    stages: list[tuple[str, Task]], input_columns: list[str]
-) -> list[tuple[str, str]]:
-    """(stage, column) pairs a task needs that neither the input nor an earlier stage has."""
-    available = set(input_columns)
-    missing = []
-    for stage, task in stages:
-        missing += [(stage, c) for c in task.required_columns() if c not in available]
-        available |= set(task.output_args_names)
-    return missing
 
 
 def _prompt_feature(stage: Stage) -> Any:
