@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from dataclasses import dataclass
 from typing import Any
 
 from bench_engine import Scenario, fake, make_spec
 
-from distilabel_cli.llms.base import LLM, Completion
+from distilabel_cli.llms.base import LLM
+from distilabel_cli.llms.scripted import Request, ScriptedLLM
 from distilabel_cli.pipeline.build import build_pipeline
-from distilabel_cli.pipeline.pipeline import Pipeline
-from distilabel_cli.tasks.prompt import FormattedPrompt
+from distilabel_cli.pipeline.core import Pipeline
 
 
 class SimulatedServer:
@@ -45,43 +44,30 @@ class SimulatedServer:
                 self._in_service -= 1
 
 
-@dataclass(kw_only=True)
-class SimulatedLLM(LLM):
-    """OpenAILLM's stand-in: same slots and answers as the fake server, no HTTP client."""
+def simulated_llm(like: LLM, server: SimulatedServer) -> ScriptedLLM:
+    """`like`'s stand-in (an OpenAILLM): same slots and answers as the fake server, no HTTP."""
 
-    server: SimulatedServer
-
-    @property
-    def model_name(self) -> str:
-        return fake.MODEL_ID
-
-    @property
-    def supports_structured_output(self) -> bool:
-        return True
-
-    async def agenerate(
-        self,
-        prompt: FormattedPrompt,
-        num_generations: int = 1,
-        json_schema: dict[str, Any] | None = None,
-    ) -> list[Completion]:
-        async with self.slots:
-            self.usage.requests += 1
-            await self.server.serve()
-        chat = isinstance(prompt, list)
-        text = fake._prompt_text({"messages" if chat else "prompt": prompt}, chat=chat)
-        structured = json_schema is not None
+    async def answer(request: Request) -> str:
+        if request.index == 0:  # one server request answers all of its completions
+            await server.serve()
+        chat = isinstance(request.prompt, list)
+        text = fake._prompt_text({"messages" if chat else "prompt": request.prompt}, chat=chat)
+        structured = request.json_schema is not None
         if structured or any(marker in text for marker in fake._JUDGE_MARKERS):
-            answer = fake.judge_answer(fake._count_responses(text), structured=structured)
-        else:
-            answer = fake.GENERATION_TEXT
-        self.usage.input_tokens += len(text) // 4
-        self.usage.output_tokens += num_generations * (len(answer) // 4)
-        return [Completion(text=answer) for _ in range(num_generations)]
+            return fake.judge_answer(fake._count_responses(text), structured=structured)
+        return fake.GENERATION_TEXT
+
+    return ScriptedLLM(
+        task=like.task,
+        name=fake.MODEL_ID,
+        answer=answer,
+        structured=True,
+        concurrency=like.concurrency,
+    )
 
 
 class InProcessBackend:
-    """Pipelines whose LLMs are `SimulatedLLM`s sharing one `SimulatedServer`."""
+    """Pipelines whose LLMs are `ScriptedLLM`s answering from one `SimulatedServer`."""
 
     name = "inproc"
 
@@ -98,9 +84,7 @@ class InProcessBackend:
     def pipeline(self, scenario: Scenario) -> Pipeline:
         built = build_pipeline(make_spec(scenario, "http://unused/v1"))
         stages = [
-            SimulatedLLM(task=llm.task, concurrency=llm.concurrency, server=self.server)
-            if llm is not None
-            else None
+            simulated_llm(llm, self.server) if llm is not None else None
             for llm in (built.generator, built.labeller)
         ]
         return Pipeline(generator=stages[0], labeller=stages[1])

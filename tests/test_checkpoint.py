@@ -1,6 +1,6 @@
 """Checkpoints and resume through the real engine and the real on-disk format.
 
-The LLMs are scripted test doubles of the LLM interface that count requests; crash tests
+The LLMs are `ScriptedLLM`s, which count the requests they answer; crash tests
 with real processes and a real HTTP server live in test_crash_resume.py.
 """
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,6 @@ import pytest
 from datasets import Dataset
 
 from distilabel_cli import Pipeline, TextGenerationTask, UltraFeedbackTask
-from distilabel_cli.dataset.checkpoint.session import CheckpointMismatch
 from distilabel_cli.dataset.checkpoint.store import (
     ROWS_FILE,
     CheckpointWriter,
@@ -24,36 +22,35 @@ from distilabel_cli.dataset.checkpoint.store import (
     read_checkpoint,
     start_checkpoint,
 )
-from distilabel_cli.errors import DistilError, RunAborted
-from distilabel_cli.llms.base import LLM, Completion, FatalLLMError
+from distilabel_cli.errors import CheckpointMismatch, DistilError, FatalLLMError, RunAborted
+from distilabel_cli.llms.scripted import Request, ScriptedLLM
+from distilabel_cli.tasks.base import Task
 
 
-@dataclass(kw_only=True)
-class CountingLLM(LLM):
-    """Deterministic answers; counts requests per prompt; can fail fatally on one input."""
+def question(text: str) -> str:
+    """The row's question: the prompt itself, or the instruction a judge prompt quotes."""
+    return text.split("## Instruction\n")[1].split("\n")[0] if "## Instruction\n" in text else text
 
-    fail_on: str | None = None
-    seen: Counter = field(default_factory=Counter)
 
-    @property
-    def model_name(self) -> str:
-        return "counting"
+def counting_llm(task: Task, fail_on: str | None) -> ScriptedLLM:
+    """Deterministic answers; counts requests per prompt; fails fatally on one question."""
 
-    @property
-    def supports_structured_output(self) -> bool:
-        return True
-
-    async def agenerate(self, prompt, num_generations=1, json_schema=None) -> list[Completion]:
-        text = prompt[-1]["content"]
-        key = text if json_schema is None else text.split("## Instruction\n")[1].split("\n")[0]
-        if key == self.fail_on:
+    def answer(request: Request) -> str:
+        key = question(request.text)
+        if key == fail_on:
             raise FatalLLMError(f"scripted failure on {key}")
-        self.seen[key] += 1
-        if json_schema is not None:
-            n = json_schema["properties"]["ratings"]["minItems"]
+        if request.json_schema is not None:
+            n = request.json_schema["properties"]["ratings"]["minItems"]
             items = [{"rationale": f"r{k}", "rating": 1 + (len(key) + k) % 5} for k in range(n)]
-            return [Completion(json.dumps({"ratings": items}))]
-        return [Completion(f"{key} answer {k}") for k in range(num_generations)]
+            return json.dumps({"ratings": items})
+        return f"{key} answer {request.index}"
+
+    return ScriptedLLM(task=task, name="counting", answer=answer, structured=True, concurrency=1)
+
+
+def asked(llm: ScriptedLLM) -> Counter[str]:
+    """Answered requests per question."""
+    return Counter(question(text) for text in llm.counts.elements())
 
 
 ROWS = Dataset.from_dict({"input": [f"question {i}" for i in range(12)]})
@@ -61,8 +58,8 @@ ROWS = Dataset.from_dict({"input": [f"question {i}" for i in range(12)]})
 
 def make_pipeline(fail_on: str | None = None, fail_labels_on: str | None = None) -> Pipeline:
     return Pipeline(
-        generator=CountingLLM(task=TextGenerationTask(), fail_on=fail_on, concurrency=1),
-        labeller=CountingLLM(task=UltraFeedbackTask(), fail_on=fail_labels_on, concurrency=1),
+        generator=counting_llm(TextGenerationTask(), fail_on),
+        labeller=counting_llm(UltraFeedbackTask(), fail_labels_on),
     )
 
 
@@ -76,7 +73,7 @@ def test_resume_after_abort_equals_uninterrupted_run(tmp_path: Path) -> None:
     broken = make_pipeline(fail_on="question 7")
     with pytest.raises(RunAborted):
         broken.generate(ROWS, 2, checkpoint_strategy=checkpoint(tmp_path / "ckpt"))
-    done_before = set(broken.generator.seen)
+    done_before = set(broken.generator.counts)
     assert "question 0" in done_before and "question 7" not in done_before
 
     resumed = make_pipeline()
@@ -86,9 +83,9 @@ def test_resume_after_abort_equals_uninterrupted_run(tmp_path: Path) -> None:
     finished_before = {i for i, s in saved.stages.items() if s == {"g", "l"}}
     for index in finished_before:  # completed rows were not requested again
         if index < 7:
-            assert f"question {index}" not in resumed.generator.seen
+            assert f"question {index}" not in resumed.generator.counts
     assert resumed.last_report.rows_resumed >= 1
-    assert sum(resumed.generator.seen.values()) + len(finished_before) >= 12
+    assert sum(resumed.generator.counts.values()) + len(finished_before) >= 12
 
 
 def test_row_with_generations_but_no_labels_resumes_at_labelling(tmp_path: Path) -> None:
@@ -100,8 +97,8 @@ def test_row_with_generations_but_no_labels_resumes_at_labelling(tmp_path: Path)
 
     second = make_pipeline()
     result = second.generate(ROWS, 2, checkpoint_strategy=checkpoint(tmp_path / "c"))
-    assert "question 4" not in second.generator.seen  # generations reused
-    assert second.labeller.seen["question 4"] == 1  # only labelling asked again
+    assert "question 4" not in second.generator.counts  # generations reused
+    assert asked(second.labeller)["question 4"] == 1  # only labelling asked again
     assert result.to_list() == make_pipeline().generate(ROWS, 2).to_list()
 
 
@@ -109,7 +106,7 @@ def test_complete_checkpoint_makes_no_request(tmp_path: Path) -> None:
     make_pipeline().generate(ROWS, 2, checkpoint_strategy=checkpoint(tmp_path / "c"))
     again = make_pipeline()
     result = again.generate(ROWS, 2, checkpoint_strategy=checkpoint(tmp_path / "c"))
-    assert not again.generator.seen and not again.labeller.seen
+    assert not again.generator.counts and not again.labeller.counts
     assert len(result) == 12 and again.last_report.rows_resumed == 12
 
 
@@ -126,7 +123,7 @@ def test_changed_pipeline_is_refused_and_fresh_starts_over(tmp_path: Path) -> No
     assert info.value.details == ["changed: num_generations: 2 -> 3"]
 
     changed.generate(ROWS, 2, checkpoint_strategy=checkpoint(tmp_path / "c", resume="fresh"))
-    assert sum(changed.generator.seen.values()) == 12
+    assert sum(changed.generator.counts.values()) == 12
 
 
 def test_changed_input_rows_are_refused(tmp_path: Path) -> None:
@@ -142,7 +139,7 @@ def test_shorter_and_longer_inputs_reuse_saved_rows(tmp_path: Path) -> None:
     )
     longer = make_pipeline()
     result = longer.generate(ROWS, 2, checkpoint_strategy=checkpoint(tmp_path / "c"))
-    assert sorted(longer.generator.seen) == sorted(f"question {i}" for i in range(4, 12))
+    assert sorted(longer.generator.counts) == sorted(f"question {i}" for i in range(4, 12))
     assert result["input"] == ROWS["input"]
 
 
@@ -226,13 +223,13 @@ def test_hf_hub_checkpoint_resumes_on_another_machine(hub, tmp_path: Path) -> No
     result = second.generate(ROWS, 2, checkpoint_strategy=hub_checkpoint(tmp_path / "machine-b"))
     assert result.to_list() == make_pipeline().generate(ROWS, 2).to_list()
     assert second.last_report.rows_resumed >= 3
-    assert "question 0" not in second.generator.seen  # restored from the Hub, not redone
+    assert "question 0" not in second.generator.counts  # restored from the Hub, not redone
     restored = read_checkpoint(tmp_path / "machine-b")
     assert sorted(restored.columns) == list(range(12))
 
     fresh = make_pipeline()
     fresh.generate(ROWS, 2, checkpoint_strategy=hub_checkpoint(tmp_path / "c", resume="fresh"))
-    assert sum(fresh.generator.seen.values()) == 12
+    assert sum(fresh.generator.counts.values()) == 12
 
 
 def test_hf_hub_checkpoint_needs_a_token(

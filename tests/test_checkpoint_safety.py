@@ -30,8 +30,8 @@ from distilabel_cli.dataset.checkpoint.store import (
 from distilabel_cli.dataset.custom_dataset import CustomDataset
 from distilabel_cli.errors import DistilError, RunAborted
 from distilabel_cli.llms.openai import OpenAILLM
-from distilabel_cli.pipeline.engine import aborted
 from distilabel_cli.pipeline.core import Pipeline
+from distilabel_cli.pipeline.engine import aborted
 from distilabel_cli.tasks import TextGenerationTask, UltraFeedbackTask
 
 SPEC = """\

@@ -1,55 +1,21 @@
 """The async engine's guarantees: streaming without barriers, order, alignment, bounded work.
 
-These tests drive the real engine with scripted LLMs (the interface's test double), so that
-timing is controlled by events rather than sleeps.
+These tests drive the real engine with `ScriptedLLM`s (the shipped fake LLM), so that timing
+is controlled by events rather than sleeps.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 from datasets import Dataset
 
 from distilabel_cli import Pipeline, TextGenerationTask, UltraFeedbackTask
-from distilabel_cli.errors import RunAborted
-from distilabel_cli.llms.base import LLM, Completion, FatalLLMError
+from distilabel_cli.errors import FatalLLMError, RunAborted
+from distilabel_cli.llms.base import Completion
+from distilabel_cli.llms.scripted import Request, ScriptedLLM
 from distilabel_cli.pipeline.engine import Engine
-
-
-@dataclass(kw_only=True)
-class ScriptedLLM(LLM):
-    """Answers from a function; records the order of calls and the peak in flight."""
-
-    answer: Any = None
-    name: str = "scripted"
-    calls: list[str] = field(default_factory=list)
-    in_flight: int = 0
-    peak: int = 0
-
-    @property
-    def model_name(self) -> str:
-        return self.name
-
-    @property
-    def supports_structured_output(self) -> bool:
-        return True
-
-    async def agenerate(self, prompt, num_generations=1, json_schema=None) -> list[Completion]:
-        async with self.slots:
-            self.in_flight += 1
-            self.peak = max(self.peak, self.in_flight)
-            try:
-                text = prompt[-1]["content"] if isinstance(prompt, list) else prompt
-                self.calls.append(text)
-                self.usage.requests += 1
-                result = await self.answer(text, num_generations, json_schema)
-                self.usage.record_success(1, 1)
-                return result
-            finally:
-                self.in_flight -= 1
 
 
 def judge_answer(n: int) -> str:
@@ -61,18 +27,18 @@ def test_labelling_starts_before_generation_finishes() -> None:
     release_last = asyncio.Event()
     labelled_first = asyncio.Event()
 
-    async def generate(text: str, n: int, schema: Any) -> list[Completion]:
-        if text == "q3":
+    async def generate(request: Request) -> str:
+        if request.text == "q3":
             await release_last.wait()  # released only once row 0 has been labelled
-        return [Completion(f"answer to {text}") for _ in range(n)]
+        return f"answer to {request.text}"
 
-    async def label(text: str, n: int, schema: Any) -> list[Completion]:
+    async def label(request: Request) -> str:
         labelled_first.set()
         release_last.set()
-        return [Completion(judge_answer(len(schema["properties"]["ratings"]["items"]) and 2))]
+        return judge_answer(len(request.json_schema["properties"]["ratings"]["items"]) and 2)
 
     generator = ScriptedLLM(task=TextGenerationTask(), answer=generate, concurrency=4)
-    labeller = ScriptedLLM(task=UltraFeedbackTask(), answer=label, concurrency=4)
+    labeller = ScriptedLLM(task=UltraFeedbackTask(), answer=label, structured=True, concurrency=4)
     dataset = Dataset.from_dict({"input": [f"q{i}" for i in range(4)]})
     result = Pipeline(generator=generator, labeller=labeller).generate(dataset, 2)
     assert labelled_first.is_set()
@@ -83,26 +49,26 @@ def test_labelling_starts_before_generation_finishes() -> None:
 def test_output_order_equals_input_order_when_answers_arrive_reversed() -> None:
     gates = {f"q{i}": asyncio.Event() for i in range(6)}
 
-    async def generate(text: str, n: int, schema: Any) -> list[Completion]:
-        index = int(text[1:])
+    async def generate(request: Request) -> str:
+        index = int(request.text[1:])
         if index < 5:
-            await gates[text].wait()
+            await gates[request.text].wait()
         if index > 0:
             gates[f"q{index - 1}"].set()  # finishing row i releases row i-1
-        return [Completion(f"a{index}")]
+        return f"a{index}"
 
     generator = ScriptedLLM(task=TextGenerationTask(), answer=generate, concurrency=6)
     result = Pipeline(generator=generator).generate(
         Dataset.from_dict({"input": [f"q{i}" for i in range(6)]})
     )
-    assert generator.calls[0] == "q0"
+    assert generator.requests[0].text == "q0"
     assert result["generations"] == [[f"a{i}"] for i in range(6)]
 
 
 def test_concurrency_limit_per_llm_is_respected() -> None:
-    async def generate(text: str, n: int, schema: Any) -> list[Completion]:
+    async def generate(request: Request) -> str:
         await asyncio.sleep(0)  # yield so that other requests can pile up
-        return [Completion("x") for _ in range(n)]
+        return "x"
 
     generator = ScriptedLLM(task=TextGenerationTask(), answer=generate, concurrency=3)
     Pipeline(generator=generator).generate(Dataset.from_dict({"input": ["q"] * 40}))
@@ -110,14 +76,11 @@ def test_concurrency_limit_per_llm_is_respected() -> None:
 
 
 def test_failed_generation_stays_aligned_and_is_not_rated() -> None:
-    async def generate(text: str, n: int, schema: Any) -> list[Completion]:
-        return [Completion("good"), Completion(None, error="boom")]
-
-    async def label(text: str, n: int, schema: Any) -> list[Completion]:
-        return [Completion(judge_answer(2))]
+    def generate(request: Request) -> str | Completion:
+        return "good" if request.index == 0 else Completion(None, error="boom")
 
     generator = ScriptedLLM(task=TextGenerationTask(), answer=generate)
-    labeller = ScriptedLLM(task=UltraFeedbackTask(), answer=label)
+    labeller = ScriptedLLM(task=UltraFeedbackTask(), answer=judge_answer(2), structured=True)
     pipeline = Pipeline(generator=generator, labeller=labeller)
     row = pipeline.generate(Dataset.from_dict({"input": ["q"]}), 2)[0]
     assert row["generation_model"] == ["scripted", "scripted"]
@@ -131,10 +94,9 @@ def test_failed_generation_stays_aligned_and_is_not_rated() -> None:
 
 
 def test_unparseable_judge_answer_keeps_raw_text_and_counts_failures() -> None:
-    async def label(text: str, n: int, schema: Any) -> list[Completion]:
-        return [Completion("I refuse to rate these.")]
-
-    labeller = ScriptedLLM(task=UltraFeedbackTask(), answer=label)
+    labeller = ScriptedLLM(
+        task=UltraFeedbackTask(), answer="I refuse to rate these.", structured=True
+    )
     pipeline = Pipeline(labeller=labeller)
     dataset = Dataset.from_dict({"input": ["q"], "generations": [["a", "b", "c"]]})
     row = pipeline.generate(dataset)[0]
@@ -144,10 +106,10 @@ def test_unparseable_judge_answer_keeps_raw_text_and_counts_failures() -> None:
 
 
 def test_fatal_error_aborts_and_keeps_finished_rows() -> None:
-    async def generate(text: str, n: int, schema: Any) -> list[Completion]:
-        if text == "q2":
+    def generate(request: Request) -> str:
+        if request.text == "q2":
             raise FatalLLMError("401 bad key")
-        return [Completion(f"a-{text}")]
+        return f"a-{request.text}"
 
     generator = ScriptedLLM(task=TextGenerationTask(), answer=generate, concurrency=1)
     pipeline = Pipeline(generator=generator)
@@ -163,9 +125,9 @@ def test_rows_in_flight_are_bounded() -> None:
     """A huge dataset does not become a huge number of pending coroutines."""
     started: list[int] = []
 
-    async def generate(text: str, n: int, schema: Any) -> list[Completion]:
-        started.append(int(text))
-        return [Completion("x")]
+    def generate(request: Request) -> str:
+        started.append(int(request.text))
+        return "x"
 
     generator = ScriptedLLM(task=TextGenerationTask(), answer=generate, concurrency=2)
     engine = Engine(generator, None, 1)

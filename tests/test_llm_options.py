@@ -18,8 +18,8 @@ from distilabel_cli.llms.options import option, options_of
 from distilabel_cli.llms.process import ProcessLLM
 from distilabel_cli.llms.scripted import ScriptedLLM
 from distilabel_cli.llms.structured import FormatRefused, SchemaLadder
-from distilabel_cli.pipeline.fingerprint import stage_fingerprint
 from distilabel_cli.pipeline.core import Pipeline
+from distilabel_cli.pipeline.fingerprint import stage_fingerprint
 from distilabel_cli.pipeline.stage import Stage
 from distilabel_cli.spec.llms import LLM_SPECS, spec_model
 from distilabel_cli.tasks import TextGenerationTask, UltraFeedbackTask

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from distilabel_cli.errors import SpecError
-from distilabel_cli.llms.base import LLM, Completion
+from distilabel_cli.llms.scripted import ScriptedLLM
 from distilabel_cli.pipeline.build_task import build_task
 from distilabel_cli.pipeline.check import check_spec, check_tasks
 from distilabel_cli.pipeline.engine import Engine
@@ -76,30 +76,16 @@ def test_bad_principles_are_spec_errors(tmp_path: Path, distribution: str, messa
     assert ":4 generator.task: " in detail and message in detail
 
 
-class EchoLLM(LLM):
-    """Answers every prompt with a fixed judge text, recording the prompts it was sent."""
-
-    def __init__(self, task: UltraFeedbackTask) -> None:
-        super().__init__(task=task)
-        self.prompts: list = []
-
-    @property
-    def model_name(self) -> str:
-        return "echo"
-
-    async def agenerate(self, prompt, n=1, json_schema=None):  # noqa: ANN001, ANN201
-        self.prompts.append(prompt)
-        return [Completion(text="#### Output for Text 1\nRating: 4\nRationale: ok", model="echo")]
-
-
 def test_input_mapping_reads_task_inputs_from_other_columns() -> None:
     task = UltraFeedbackTask(input_mapping={"input": "question", "generations": "answers"})
     assert task.required_columns() == ("question", "answers")
-    judge = EchoLLM(task)
+    judge = ScriptedLLM(
+        task=task, name="echo", answer="#### Output for Text 1\nRating: 4\nRationale: ok"
+    )
     row = {"question": "What is 2+2?", "answers": ["4"]}
     [result] = asyncio.run(Engine(None, judge).run([row]))
     assert result["rating"] == [4.0]
-    assert "What is 2+2?" in judge.prompts[0][-1]["content"]
+    assert "What is 2+2?" in judge.requests[0].text
 
 
 SPEC = """\

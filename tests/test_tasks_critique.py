@@ -9,10 +9,10 @@ from typing import Any
 import jsonschema
 import pytest
 from datasets import Dataset, List, Value
-from judge_helpers import ScriptedJudge
 from pydantic import TypeAdapter
 
 from distilabel_cli import Pipeline
+from distilabel_cli.llms.scripted import Request, ScriptedLLM
 from distilabel_cli.spec.tasks import TaskSpec
 from distilabel_cli.tasks import TASK_TYPES, task_from_sidecar
 from distilabel_cli.tasks.prometheus import PrometheusTask, parse_absolute, parse_relative
@@ -451,7 +451,7 @@ def test_pipeline_writes_critique_columns() -> None:
     dataset = Dataset.from_dict(
         {"input": ["q1", "q2", "q3"], "generations": [["a1"], ["a2", "b2"], ["a3"]]}
     )
-    judge = ScriptedJudge(task=UltraCMTask(), answer=lambda text, schema: "Fine.\nOverall Score: 7")
+    judge = ScriptedLLM(task=UltraCMTask(), name="judge", answer="Fine.\nOverall Score: 7")
     result = Pipeline(labeller=judge).generate(dataset)
     assert result["critique"] == ["Fine.", None, "Fine."]
     assert result["score"] == [7.0, None, 7.0]
@@ -461,11 +461,12 @@ def test_pipeline_writes_critique_columns() -> None:
 def test_pipeline_relative_ratings_feed_binarization() -> None:
     dataset = Dataset.from_dict({"input": ["q1", "q2"], "generations": [["a", "b"], ["c", "d"]]})
 
-    def answer(text: str, schema: dict | None) -> str:
+    def answer(request: Request) -> str:
+        schema = request.json_schema
         assert schema is not None and "winner" in schema["properties"]
         return json.dumps({"feedback": "B is better.", "winner": "B"})
 
-    judge = ScriptedJudge(task=relative(), answer=answer, structured=True)
+    judge = ScriptedLLM(task=relative(), name="judge", answer=answer, structured=True)
     result = Pipeline(labeller=judge).generate(dataset)
     assert result["rating"] == [[0.0, 1.0], [0.0, 1.0]]
     assert result["critique"] == ["B is better."] * 2

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 from datasets import Dataset, Features, List, Value
 from pydantic import TypeAdapter, ValidationError
 
 from distilabel_cli import Pipeline
-from distilabel_cli.llms.base import LLM, Completion
+from distilabel_cli.llms.scripted import ScriptedLLM
 from distilabel_cli.pipeline.build_task import build_task
 from distilabel_cli.spec.tasks import TaskSpec
 from distilabel_cli.tasks import TASK_TYPES, task_from_sidecar
@@ -793,28 +791,8 @@ def test_evol_quality_rewrite_after_echoed_scaffold_is_kept() -> None:
 # --------------------------------------------------------------------------- through the pipeline
 
 
-@dataclass(kw_only=True)
-class CannedLLM(LLM):
-    """Answers every prompt with the next of `answers`, cycling; records the prompts."""
-
-    answers: list[str]
-    prompts: list[Any] = field(default_factory=list)
-
-    @property
-    def model_name(self) -> str:
-        return "canned"
-
-    async def agenerate(self, prompt, num_generations=1, json_schema=None) -> list[Completion]:
-        self.prompts.append(prompt)
-        start = len(self.prompts) - 1
-        return [
-            Completion(self.answers[(start + k) % len(self.answers)])
-            for k in range(num_generations)
-        ]
-
-
 def test_pipeline_self_instruct_writes_a_list_per_generation() -> None:
-    llm = CannedLLM(task=SelfInstructTask(num_instructions=2), answers=["1. A?\n2. B?", "nope:"])
+    llm = ScriptedLLM(task=SelfInstructTask(num_instructions=2), answer=["1. A?\n2. B?", "nope:"])
     result = Pipeline(generator=llm).generate(Dataset.from_dict({"input": ["cats"]}), 2)
     assert result[0]["instructions"] == [["A?", "B?"], None]
     assert result[0]["raw_generation_responses"] == ["1. A?\n2. B?", "nope:"]
@@ -823,9 +801,9 @@ def test_pipeline_self_instruct_writes_a_list_per_generation() -> None:
 
 def test_pipeline_evol_quality_skips_rows_without_a_generation() -> None:
     task = EvolQualityTask(method="helpfulness")
-    llm = CannedLLM(task=task, answers=[BETTER])
+    llm = ScriptedLLM(task=task, answer=[BETTER])
     data = Dataset.from_dict({"input": [QROW["input"]] * 2, "generation": ["Paris.", None]})
     result = Pipeline(generator=llm).generate(data, 1)
     assert result["generations"] == [[BETTER], [None]]
-    assert len(llm.prompts) == 1
-    assert "Method: helpfulness" in llm.prompts[0][-1]["content"]
+    assert len(llm.requests) == 1
+    assert "Method: helpfulness" in llm.requests[0].text

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from datasets import Dataset, Features
-from judge_helpers import ScriptedJudge
 from pydantic import TypeAdapter
 
 from distilabel_cli import Pipeline
+from distilabel_cli.llms.scripted import ScriptedLLM
 from distilabel_cli.spec.tasks import TaskSpec
 from distilabel_cli.tasks import (
     TASK_TYPES,
@@ -834,9 +834,10 @@ def test_sidecar_from_distilabel_06_ultrajudge() -> None:
     ],
 )
 def test_labelling_run(task: Any, text: str, structured_answer: str, expected, structured) -> None:
-    llm = ScriptedJudge(
+    llm = ScriptedLLM(
         task=task,
-        answer=lambda _, schema: structured_answer if schema else text,
+        name="judge",
+        answer=lambda request: structured_answer if request.json_schema else text,
         structured=structured,
     )
     dataset = Dataset.from_dict(

@@ -55,6 +55,9 @@ class ScriptedLLM(LLM):
     structured: bool = False
     #: Every completion asked, in order of arrival.
     requests: list[Request] = field(default_factory=list, init=False, repr=False)
+    #: Answered requests per prompt text (a request whose script raised is not counted;
+    #: the completions of one request count once).
+    counts: Counter[str] = field(default_factory=Counter, init=False, repr=False)
     in_flight: int = field(default=0, init=False, repr=False)
     #: The most requests in flight at once.
     peak: int = field(default=0, init=False, repr=False)
@@ -68,11 +71,6 @@ class ScriptedLLM(LLM):
     @property
     def supports_structured_output(self) -> bool:
         return self.structured
-
-    @property
-    def counts(self) -> Counter[str]:
-        """Requests per prompt text (completions of one request count once)."""
-        return Counter(r.text for r in self.requests if r.index == 0)
 
     async def agenerate(
         self,
@@ -94,12 +92,14 @@ class ScriptedLLM(LLM):
                     completions.append(await self._complete(request))
             finally:
                 self.in_flight -= 1
+        self.counts[text] += 1
         self.usage.requests += 1
         failed = [c for c in completions if c.text is None]
         if failed:
             self.usage.record_failure(failed[0].error or "scripted failure")
         else:
-            self.usage.record_success(len(str(prompt)) // 4, num_generations)
+            output_tokens = sum(len(c.text or "") // 4 for c in completions)
+            self.usage.record_success(len(text) // 4, output_tokens)
         return completions
 
     async def _complete(self, request: Request) -> Completion:

@@ -95,20 +95,24 @@ class CheckpointSession:
         self.lock = CheckpointLock(folder / LOCK_FILE)
         self.lock.acquire()
         try:
-            self._open(checkpoint, meta, source, rows, plan, on_save)
+            self.prefilled = self._restore({**meta, "input_rows": len(rows)}, source, rows)
+            plans = {i: plan(rows[i], c) for i, c in self.prefilled.items()}
+            self.resumed = sum(p.done for p in plans.values())
+            self.retrying = sum(p.retry for p in plans.values())
+            self.partly_done = len(self.prefilled) - self.resumed
+            self.finished = self.resumed
+            pushes = self.sync.push if self.sync is not None else None
+            self.writer = CheckpointWriter(folder, checkpoint.save_frequency, on_save or pushes)
         except BaseException:
             self.lock.release()
             raise
 
-    def _open(
-        self,
-        checkpoint: DatasetCheckpoint,
-        meta: dict[str, Any],
-        source: Dataset,
-        rows: list[dict[str, Any]],
-        plan: RowPlanner,
-        on_save: Callable[[], None] | None,
-    ) -> None:
+    def _restore(
+        self, meta: dict[str, Any], source: Dataset, rows: list[dict[str, Any]]
+    ) -> dict[int, dict[str, Any]]:
+        """The saved columns of each row (none after a fresh start), the checkpoint made or
+        brought up to date for these rows."""
+        checkpoint = self.checkpoint
         folder = checkpoint.folder
         self.hashes = [row_hash(row) for row in rows]
         self.sync = sync_for(checkpoint)
@@ -120,8 +124,7 @@ class CheckpointSession:
         saved = None if checkpoint.resume == "fresh" else read_checkpoint(folder)
         if saved is None and checkpoint.resume == "require":
             raise DistilError(f"nothing to resume: no checkpoint at {folder}")
-        self.prefilled: dict[int, dict[str, Any]] = {}
-        meta = {**meta, "input_rows": len(rows)}
+        prefilled: dict[int, dict[str, Any]] = {}
         if saved is not None:
             self._check(saved.meta.get("fingerprint"), meta["fingerprint"])
             for index, columns in saved.columns.items():
@@ -132,20 +135,14 @@ class CheckpointSession:
                         f"input row {index + 1} is not the row checkpoint {folder} was made "
                         f"from (the input data changed); {fresh_hint(checkpoint)}"
                     )
-                self.prefilled[index] = self._restore_prompt(columns, rows[index])
+                prefilled[index] = self._restore_prompt(columns, rows[index])
             if saved.meta.get("input_rows") != len(rows) or not (folder / INPUTS_FILE).is_file():
                 write_meta(folder, meta)
                 write_inputs(folder, source)
         else:
             start_checkpoint(folder, meta)
             write_inputs(folder, source)
-        plans = {i: plan(rows[i], c) for i, c in self.prefilled.items()}
-        self.resumed = sum(p.done for p in plans.values())
-        self.retrying = sum(p.retry for p in plans.values())
-        self.partly_done = len(self.prefilled) - self.resumed
-        self.finished = self.resumed
-        pushes = self.sync.push if self.sync is not None else None
-        self.writer = CheckpointWriter(folder, checkpoint.save_frequency, on_save or pushes)
+        return prefilled
 
     def _check(self, old: Any, new: dict[str, Any]) -> None:
         changed = differences(old, new)
