@@ -17,7 +17,6 @@ Targets: `--version` <= 0.2 s, `--help` <= 0.4 s, `validate configs/*.yaml` <= 0
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import statistics
 import subprocess
@@ -26,6 +25,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bench_engine import machine as engine_machine
 
 REPO = Path(__file__).resolve().parent.parent
 #: Command name -> (arguments, target median in seconds).
@@ -184,14 +185,8 @@ def heavy_imports(command_args: list[str]) -> list[str]:
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-        for line in cpuinfo:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return f"{os.cpu_count()} CPUs ({model}), Python {sys.version.split()[0]}, load {load}"
+    return f"{engine_machine()}, load {load}"
 
 
 def main() -> int:

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from counting_server import CountingServer
 from datasets import Dataset
+from test_binarize import CONTRACT_COLUMNS
 
 import distilabel_cli
 from distilabel_cli import (
@@ -348,13 +349,7 @@ def test_prepare_dataset_keeps_other_columns_and_integer_ratings() -> None:
     ]
     pairs = prepare_dataset(CustomDataset.from_dataset(Dataset.from_list(rows), JudgeLMTask()))
     assert pairs.column_names == [
-        "prompt",
-        "chosen",
-        "rejected",
-        "rating_chosen",
-        "rating_rejected",
-        "chosen_model",
-        "rejected_model",
+        *CONTRACT_COLUMNS,
         "chosen_rationale",
         "rejected_rationale",
         "system",

@@ -24,6 +24,7 @@ from counting_server import CountingServer
 from datasets import Dataset
 from hub_fixtures import hub_env, patch_hub_endpoint
 from hub_server import HubServer
+from test_binarize import CONTRACT_COLUMNS
 
 from distilabel_cli import CustomDataset, EvolInstructTask
 
@@ -245,13 +246,7 @@ def test_binarization(run: Any) -> None:
     assert report["rows"] == len(ORCA_ROWS)
     assert report["random"] == report["worst"] == [len(rated), len(untied)]
     assert report["columns"][:9] == [
-        "prompt",
-        "chosen",
-        "rejected",
-        "rating_chosen",
-        "rating_rejected",
-        "chosen_model",
-        "rejected_model",
+        *CONTRACT_COLUMNS,
         "chosen_rationale",
         "rejected_rationale",
     ]
