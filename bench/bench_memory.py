@@ -24,7 +24,6 @@ import asyncio
 import importlib.util
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from bench_engine import HTTPBackend
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -87,48 +88,13 @@ def serve_echo(argv: list[str]) -> int:
     return 0
 
 
-class EchoServer:
-    """The echo server as a subprocess, for the duration of a `with` block."""
+class EchoServer(HTTPBackend):
+    """The echo server (this script with `--serve`) as a subprocess, for a `with` block:
+    bench_engine's fake server started and stopped the same way."""
 
     def __init__(self, slots: int, max_seconds: float) -> None:
-        self.args = [
-            sys.executable,
-            str(Path(__file__).resolve()),
-            "--serve",
-            "--port=0",
-            "--service-time=0",
-            f"--slots={slots}",
-            f"--max-seconds={max_seconds}",
-        ]
-        self.process: subprocess.Popen[str] | None = None
-        self.port = 0
-
-    def __enter__(self) -> EchoServer:
-        self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, text=True)
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line.startswith("READY port="):
-            self.process.kill()
-            raise RuntimeError(f"echo server did not start: {line!r}")
-        self.port = int(line.split()[1].split("=")[1])
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.process is None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.communicate()
-
-    def stats(self, reset: bool = False) -> dict[str, Any]:
-        import urllib.request
-
-        url = f"http://127.0.0.1:{self.port}/bench/stats" + ("?reset=1" if reset else "")
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return json.loads(response.read())
+        super().__init__(service_time=0, slots=slots, max_seconds=max_seconds)
+        self.args[1:2] = [str(Path(__file__).resolve()), "--serve"]
 
 
 def write_inputs(path: Path, rows: int) -> None:
