@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import json
 import os
 import subprocess
@@ -30,14 +29,12 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from bench_engine import HTTPBackend
+from bench_engine import HTTPBackend, fake
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-SERVER_SCRIPT = HERE / "fake_openai_server.py"
 ECHO_PREFIX = "Answer to: "
 DEFAULT_SIZES = "10000,100000"
 
@@ -57,23 +54,12 @@ class Result:
         return 1000 * self.peak_rss_mib / self.rows
 
 
-def _load_fake_server() -> ModuleType:
-    """fake_openai_server.py as a module (bench/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("fake_openai_server", SERVER_SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
 def input_text(i: int) -> str:
     return f"Question {i}: explain topic number {i} in one sentence."
 
 
 def serve_echo(argv: list[str]) -> int:
     """The fake server, answering generation requests with `ECHO_PREFIX + last prompt line`."""
-    fake = _load_fake_server()
     fake_completion = fake.FakeServer.completion
 
     def completion(self: Any, request: dict[str, Any], *, chat: bool) -> bytes:
