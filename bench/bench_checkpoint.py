@@ -28,8 +28,8 @@ from pathlib import Path
 from bench_engine import HTTPBackend, Scenario, machine, make_dataset
 from datasets import Dataset
 
+from distilabel_cli.dataset.checkpoint.session import CheckpointSession
 from distilabel_cli.dataset.checkpoint.store import DatasetCheckpoint
-from distilabel_cli.pipeline import resume
 
 SCENARIO = Scenario(name="C", rows=5000, service_time=0.01, slots=256, concurrency=256, judge=False)
 
@@ -54,8 +54,8 @@ def one_run(
 def replayed_checkpoint_cpu(dataset: Dataset, result: Dataset, folder: Path) -> float:
     """CPU seconds (all threads) of one run's checkpoint work replayed on its own.
 
-    The same calls the pipeline makes: the session's set-up (fingerprint check, a hash
-    per input row), one append per finished row through the session's hooks, the fsyncs
+    The same calls the pipeline makes: the session's set-up (fingerprint check), a hash per
+    input row as it is admitted, one append per finished row through the session's hooks, the fsyncs
     every 100 rows and the closing fsync. Deterministic, unlike a difference of two noisy
     end-to-end runs.
     """
@@ -68,18 +68,19 @@ def replayed_checkpoint_cpu(dataset: Dataset, result: Dataset, folder: Path) -> 
     shutil.rmtree(folder, ignore_errors=True)
     gc.collect()
     cpu = time.process_time()
-    session = resume.CheckpointSession(
+    session = CheckpointSession(
         DatasetCheckpoint(path=folder, save_frequency=100),
-        {"bench": True},
-        rows,
-        lambda _columns: False,
+        {"fingerprint": {"bench": True}},
+        dataset,
+        lambda _row, _columns: None,  # a fresh checkpoint: no saved row to plan
         generation_prompt=lambda row: row["input"],
     )
-    hooks = session.hooks()
-    assert hooks.on_generated is not None and hooks.on_row_done is not None
-    for index, columns in enumerate(finished):
-        hooks.on_generated(index, columns)
-        hooks.on_row_done(index, columns)
+    hooks = session.callbacks()
+    for index, (row, columns) in enumerate(zip(rows, finished, strict=True)):
+        session.saved(index, row)  # what the engine asks first: the row's hash is taken
+        hooks["on_generated"](index, columns)
+        hooks["on_row_done"](index, columns)
+        session.forget(index)
     session.close()
     return time.process_time() - cpu
 

@@ -125,8 +125,8 @@ def test_bad_destinations_are_refused_before_the_first_request(
 
 
 def test_failed_output_write_without_checkpoint_keeps_a_partial_copy(tmp_path: Path) -> None:
-    """The output's folder turns into a file during the run: the rows go to `.partial`."""
-    blocker = tmp_path / "out"
+    """The output path turns into a file during the run: the rows go to `.partial`."""
+    blocker = tmp_path / "out" / "data"
 
     def block_output(key: str, attempt: int, seq: int) -> Fault | None:
         if not blocker.exists():
@@ -137,7 +137,8 @@ def test_failed_output_write_without_checkpoint_keeps_a_partial_copy(tmp_path: P
         setup_run(tmp_path, server.base_url, checkpoint="{enabled: false}")
         result = distil("run", "spec.yaml", "--no-progress", cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
-    partial = tmp_path / "data.partial"
+    partial = tmp_path / "out" / "data.partial"
+    assert blocker.read_text() == "something else took this name"
     assert str(partial.name) in result.stderr and "Traceback" not in result.stderr
     assert len(CustomDataset.load_from_disk(partial)) == 6
 

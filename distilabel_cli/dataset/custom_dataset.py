@@ -53,14 +53,7 @@ class CustomDataset(Dataset):
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
         try:
             super().save_to_disk(str(staging), **kwargs)
-            if self.task is not None:
-                (staging / TASK_SIDECAR).write_text(
-                    json.dumps(self.task.to_sidecar(), indent=2), encoding="utf-8"
-                )
-            if self.run_info is not None:
-                (staging / RUN_SIDECAR).write_text(
-                    json.dumps(self.run_info, indent=2, default=str), encoding="utf-8"
-                )
+            write_sidecars(staging, self.task, self.run_info)
             replace_folder(staging, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -114,6 +107,18 @@ class CustomDataset(Dataset):
         from distilabel_cli.dataset.argilla import to_argilla
 
         return to_argilla(self, dataset_columns, vector_strategy, metric_strategy)
+
+
+def write_sidecars(folder: Path, task: Task | None, run_info: dict[str, Any] | None) -> None:
+    """The task and the run record beside a saved dataset's data (when there are any)."""
+    if task is not None:
+        (folder / TASK_SIDECAR).write_text(
+            json.dumps(task.to_sidecar(), indent=2), encoding="utf-8"
+        )
+    if run_info is not None:
+        (folder / RUN_SIDECAR).write_text(
+            json.dumps(run_info, indent=2, default=str), encoding="utf-8"
+        )
 
 
 def read_task(folder: Path) -> Task | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -13,10 +13,8 @@ from distilabel_cli._version import __version__
 from distilabel_cli.columns import (
     GENERATION_COLUMNS,
     GENERATION_ERRORS,
-    GENERATION_MODEL,
     LABELLING_COLUMNS,
     LABELLING_ERROR,
-    LABELLING_MODEL,
     METADATA,
     missing_columns,
 )
@@ -36,6 +34,7 @@ if TYPE_CHECKING:  # datasets (and what imports it) loads when a pipeline runs
     from distilabel_cli.dataset.checkpoint.session import CheckpointSession
     from distilabel_cli.dataset.checkpoint.store import DatasetCheckpoint
     from distilabel_cli.dataset.custom_dataset import CustomDataset
+    from distilabel_cli.dataset.io.row_sink import RowSink
     from distilabel_cli.pipeline.progress import RunProgress
 
 #: A pipeline's stages, in the order rows go through them.
@@ -134,9 +133,53 @@ class Pipeline:
         items are requested again (and, with `retry_unparsed`, the answers it could not
         parse). `batch_size` is the batch of the offline backends that set none. Raises
         `RunAborted` when the run cannot go on (its `.dataset` holds the finished rows) and
-        `RunInterrupted` on Ctrl-C.
+        `RunInterrupted` on Ctrl-C. The result is built from Arrow batches as rows finish
+        (`run_into` writes them elsewhere, e.g. straight to an output folder).
+        """
+        from distilabel_cli.dataset.io.row_sink import MemorySink
+
+        sinks: list[MemorySink] = []
+
+        def in_memory(features: Features) -> MemorySink:
+            sinks.append(MemorySink(features))
+            return sinks[0]
+
+        try:
+            report = self.run_into(
+                in_memory,
+                dataset,
+                num_generations,
+                batch_size,
+                display_progress_bar,
+                checkpoint_strategy,
+                hooks,
+                retry_unparsed,
+            )
+        except RunAborted as exc:
+            exc.dataset = sinks[0].finish(self.output_task()) if sinks else None
+            raise
+        run_info = {"distil_version": __version__, "report": report.to_dict()}
+        return sinks[0].finish(self.output_task(), run_info)
+
+    def run_into(
+        self,
+        make_sink: Callable[[Features], RowSink],
+        dataset: Dataset,
+        num_generations: int = 1,
+        batch_size: int = 8,
+        display_progress_bar: bool = False,
+        checkpoint_strategy: DatasetCheckpoint | bool | None = None,
+        hooks: EngineHooks | None = None,
+        retry_unparsed: bool = False,
+    ) -> RunReport:
+        """Run the pipeline and add each output row, in input order, to the sink that
+        `make_sink(features)` makes (the caller finishes it); returns the run's report.
+
+        Input rows are read from Arrow in batches and at most a bounded window of rows is in
+        memory at a time, whatever the dataset's size. See `generate` for the arguments.
         """
         from distilabel_cli.dataset.checkpoint.session import CheckpointSession, resume_hint
+        from distilabel_cli.dataset.io.row_source import iter_rows
         from distilabel_cli.llms.batched import BatchedLLM
 
         if num_generations < 1:
@@ -151,11 +194,10 @@ class Pipeline:
         source = dataset.remove_columns(
             [c for c in self.output_columns() if c in dataset.column_names]
         )
-        rows = source.to_list()
         generating, labelling = self.stage("generator"), self.stage("labeller")
         engine = Engine(generating, labelling, num_generations, retry_unparsed=retry_unparsed)
         report = RunReport.for_llms(
-            self.generator, self.labeller, rows=len(rows), num_generations=num_generations
+            self.generator, self.labeller, rows=len(source), num_generations=num_generations
         )
         report.counts = engine.counts
         self.last_report = report
@@ -165,7 +207,6 @@ class Pipeline:
                 checkpoint,
                 self._checkpoint_meta(num_generations),
                 source,
-                rows,
                 engine.plan,
                 generation_prompt=engine.generation_prompt if generating else None,
             )
@@ -173,35 +214,43 @@ class Pipeline:
             report.rows_retried = session.retrying
             report.checkpoint = str(checkpoint.folder)
         started = time.perf_counter()
+        sink: RowSink | None = None
         try:
-            with self._progress(display_progress_bar, len(rows), session) as progress:
+            sink = make_sink(_output_features(source.features, self.features()))
+
+            def emit(index: int, row: dict[str, Any], columns: dict[str, Any]) -> None:
+                sink.add({**row, **columns})
+                if session is not None:
+                    session.forget(index)
+
+            saved = session.saved if session is not None else _nothing_saved
+            with self._progress(display_progress_bar, len(source), session) as progress:
                 engine.hooks = chain_hooks(
                     progress.hooks() if progress else None,
                     EngineHooks(**session.callbacks()) if session else None,
                     hooks,
                 )
-                results = run_coroutine(engine.run(rows, session.prefilled if session else None))
-        except RunAborted as exc:
-            done = [i for i, r in enumerate(exc.partial or []) if r is not None]
-            exc.dataset = self._assemble(source.select(done), [exc.partial[i] for i in done])
-            report.rows_done = len(done)
-            raise
+                run_coroutine(engine.stream(iter_rows(source), saved, emit))
         except KeyboardInterrupt:
-            saved = (
+            saved_rows = (
                 f"{session.finished} finished rows are saved in {report.checkpoint}"
                 if session
                 else "nothing was saved (no checkpoint)"
             )
             hint = [resume_hint(checkpoint)] if checkpoint is not None else []
-            raise RunInterrupted(f"interrupted: {saved}", details=hint) from None
+            raise RunInterrupted(f"interrupted: {saved_rows}", details=hint) from None
         finally:
             report.wall_seconds = time.perf_counter() - started
+            report.rows_done = sink.rows if sink is not None else 0
             if session is not None:
                 session.close()
-        report.rows_done = len(results)
-        dataset = self._assemble(source, results)
-        dataset.run_info = {"distil_version": __version__, "report": report.to_dict()}
-        return dataset
+        return report
+
+    def output_task(self) -> Task:
+        """The task a result carries: the labeller's, else the generator's."""
+        last = self.stage("labeller") or self.stage("generator")
+        assert last is not None
+        return last.task
 
     def _llms(self) -> list[LLM]:
         """The stages' LLMs, and the members of pools among them."""
@@ -226,26 +275,11 @@ class Pipeline:
         if not display:
             return nullcontext()
         bars = {"generator": "generating", "labeller": "labelling"}
-        saved = session.prefilled.values() if session else []
         done = {
-            "generating": sum(GENERATION_MODEL in c for c in saved),
-            "labelling": sum(LABELLING_MODEL in c for c in saved),
+            "generating": session.saved_generations if session else 0,
+            "labelling": session.saved_labels if session else 0,
         }
         return RunProgress(rows, {bars[role]: done[bars[role]] for role in self.stages})
-
-    def _assemble(self, source: Dataset, results: list[Any]) -> CustomDataset:
-        from datasets import Dataset, concatenate_datasets
-
-        from distilabel_cli.dataset.custom_dataset import CustomDataset
-
-        features = self.features()  # rows from an older checkpoint may lack a column
-        new = Dataset.from_dict(
-            {c: [r.get(c) for r in results] for c in features}, features=features
-        )
-        combined = concatenate_datasets([source, new], axis=1) if source.column_names else new
-        last = self.stage("labeller") or self.stage("generator")
-        assert last is not None
-        return CustomDataset.from_dataset(combined, last.task)
 
     def features(self) -> Features:
         """Types of the added columns (contract: lists align with the generations)."""
@@ -286,6 +320,17 @@ def _can_label(task: Task) -> bool:
     from distilabel_cli.tasks.custom import CustomTask
 
     return task.is_labeller or isinstance(task, CustomTask)
+
+
+def _nothing_saved(_index: int, _row: dict[str, Any]) -> None:
+    return None
+
+
+def _output_features(source: Features, added: Features) -> Features:
+    """The output's column types: the input's, then the pipeline's."""
+    from datasets import Features
+
+    return Features({**source, **added})
 
 
 def _checkpoint(strategy: DatasetCheckpoint | bool | None) -> DatasetCheckpoint | None:

@@ -10,7 +10,9 @@ requested again by the next run (`row_plan.py`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,9 +40,12 @@ from distilabel_cli.redact import redact
 
 #: After this many failed requests in a row (no success in between), one LLM stops the run.
 CIRCUIT_BREAKER_REQUESTS = 10
-#: The last column: why an item is None (`generation_errors`, `labelling_error`).
+#: Finished rows that may wait for a slower earlier row, per row in flight (bounds memory).
+REORDER_ROWS_PER_SLOT = 8
 
 RowCallback = Callable[[int, dict[str, Any]], None]
+#: `(index, input row, its new columns)`, called in input order.
+RowEmitter = Callable[[int, dict[str, Any], dict[str, Any]], None]
 
 
 @dataclass
@@ -95,46 +100,87 @@ class Engine:
     async def run(
         self, rows: list[dict[str, Any]], prefilled: dict[int, dict[str, Any]] | None = None
     ) -> list[dict[str, Any] | None]:
-        """Process every row; raises `RunAborted` (with `.partial`) when the run cannot go on.
+        """Process a list of rows; each row's new columns, in order (see `stream`).
 
-        `prefilled` holds columns saved by an earlier run: only what they lack is requested
-        (a row with generations but no labels is only labelled; failed items are retried).
+        Raises `RunAborted` with `.partial` (None where a row did not finish).
+        """
+        results: list[dict[str, Any] | None] = [None] * len(rows)
+
+        def keep(index: int, _row: dict[str, Any], columns: dict[str, Any]) -> None:
+            results[index] = columns
+
+        try:
+            saved = prefilled or {}
+            await self.stream(enumerate(rows), lambda index, _row: saved.get(index), keep)
+        except RunAborted as error:
+            error.partial = results
+            raise
+        return results
+
+    async def stream(
+        self,
+        rows: Iterable[tuple[int, dict[str, Any]]],
+        saved: Callable[[int, dict[str, Any]], dict[str, Any] | None],
+        emit: RowEmitter,
+    ) -> None:
+        """Process `(index, row)` pairs in increasing index order and `emit(index, row, new
+        columns)` for each, in the same order, as soon as it and every earlier row are done.
+
+        `saved(index, row)` gives the columns an earlier run saved for a row (None: nothing): only
+        what they lack is requested (a row with generations but no labels is only labelled;
+        failed items are retried). Memory stays bounded: at most `max_rows_in_flight()` rows
+        are being processed and at most `REORDER_ROWS_PER_SLOT` times that many wait for an
+        earlier, slower row. When the run cannot go on, the rows that did finish are still
+        emitted (in order, with gaps) and `RunAborted` is raised.
         """
         for llm in self._llms():
             llm.reset_loop_state()
-        prefilled = prefilled or {}
-        results: list[dict[str, Any] | None] = [None] * len(rows)
-        todo = []
-        for index, row in enumerate(rows):
-            saved = prefilled.get(index, {})
-            plan = self.plan(row, saved)
-            if index in prefilled and plan.done:
-                results[index] = saved
-            else:
-                todo.append((index, plan))
-        window = asyncio.Semaphore(self.max_rows_in_flight())
+        in_flight = self.max_rows_in_flight()
+        slots = asyncio.Semaphore(in_flight)
+        reorder_limit = in_flight * REORDER_ROWS_PER_SLOT
+        waiting: deque[int] = deque()  # admitted, not yet emitted, in index order
+        finished: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+        emitted = asyncio.Event()
 
-        async def process(index: int, plan: RowPlan) -> None:
+        def emit_ready() -> None:
+            while waiting and waiting[0] in finished:
+                index = waiting.popleft()
+                emit(index, *finished.pop(index))
+            emitted.set()
+
+        async def process(
+            index: int, row: dict[str, Any], columns: dict[str, Any], plan: RowPlan
+        ) -> None:
             try:
-                results[index] = await self._process_row(
-                    index, rows[index], prefilled.get(index, {}), plan
-                )
+                finished[index] = (row, await self._process_row(index, row, columns, plan))
             finally:
-                window.release()
+                slots.release()
+            emit_ready()
 
         try:
             async with asyncio.TaskGroup() as group:
-                for index, plan in todo:
-                    await window.acquire()
-                    group.create_task(process(index, plan))
+                for index, row in rows:
+                    columns = saved(index, row) or {}
+                    plan = self.plan(row, columns)
+                    while len(waiting) >= reorder_limit:
+                        emitted.clear()
+                        await emitted.wait()
+                    waiting.append(index)
+                    if columns and plan.done:
+                        finished[index] = (row, columns)
+                        emit_ready()
+                        continue
+                    await slots.acquire()
+                    group.create_task(process(index, row, columns, plan))
         except BaseExceptionGroup as failures:
             error = aborted(failures)
-            error.partial = results
+            with suppress(Exception):  # finished after a row that never will: kept too
+                for index in sorted(finished):
+                    emit(index, *finished.pop(index))
             raise error from None
         finally:
             for llm in self._llms():
                 await llm.aclose()
-        return results
 
     def plan(self, row: dict[str, Any], saved: dict[str, Any]) -> RowPlan:
         """What `row` still needs after the columns `saved` for it."""

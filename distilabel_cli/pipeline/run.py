@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from distilabel_cli.dataset.checkpoint.session import resume_hint
 from distilabel_cli.dataset.checkpoint.store import (
@@ -15,10 +16,11 @@ from distilabel_cli.dataset.io.inputs import load_input
 from distilabel_cli.dataset.io.outputs import (
     PARTIAL_SUFFIX,
     check_destinations,
+    finish_or_keep,
     push_output,
-    write_or_keep,
-    write_outputs,
+    run_record,
 )
+from distilabel_cli.dataset.io.row_sink import FolderSink
 from distilabel_cli.errors import DistilError, RunAborted, RunFailed
 from distilabel_cli.pipeline.build import build_pipeline
 from distilabel_cli.pipeline.check import check_columns, check_tasks
@@ -26,6 +28,9 @@ from distilabel_cli.pipeline.report import RunReport
 from distilabel_cli.redact import register_spec_secrets
 from distilabel_cli.spec.loader import SpecSource
 from distilabel_cli.spec.models import PipelineSpec
+
+if TYPE_CHECKING:
+    from datasets import Features
 
 
 @dataclass
@@ -49,9 +54,10 @@ def run_spec(
 ) -> RunOutcome:
     """Execute a validated spec. A dry run processes the first row and writes nothing.
 
-    Finished rows go to the spec's checkpoint as they finish; a re-run resumes from it and
-    requests the items that failed again. Raises `RunFailed` (exit 1, after writing the
-    dataset) when more than `run.max_failed_fraction` of the requests failed.
+    Finished rows go, in input order and in Arrow batches, to a staging folder beside the
+    output (moved in place at the end) and to the spec's checkpoint as they finish; a re-run
+    resumes from it and requests the items that failed again. Raises `RunFailed` (exit 1,
+    after writing the dataset) when more than `run.max_failed_fraction` of the requests failed.
 
     The tasks are built once (the pipeline reuses those the checks built) and the input is
     read once: its columns are checked on the loaded rows.
@@ -68,33 +74,55 @@ def run_spec(
     if dry_run:
         dataset = dataset.select(range(min(1, len(dataset))))
     pipeline = build_pipeline(spec, spec_dir)
+    if dry_run:
+        try:
+            result = pipeline.generate(
+                dataset,
+                num_generations=spec.run.num_generations,
+                batch_size=spec.run.batch_size,
+                retry_unparsed=retry_unparsed,
+            )
+        finally:
+            pipeline.close()
+        assert pipeline.last_report is not None
+        return RunOutcome(result, pipeline.last_report, None)
+    sinks: list[FolderSink] = []
+
+    def output_folder(features: Features) -> FolderSink:
+        sinks.append(FolderSink(features, output, tuple(spec.output.formats)))
+        return sinks[0]
+
     try:
-        result = pipeline.generate(
+        report = pipeline.run_into(
+            output_folder,
             dataset,
             num_generations=spec.run.num_generations,
             batch_size=spec.run.batch_size,
-            display_progress_bar=progress and not dry_run,
+            display_progress_bar=progress,
             checkpoint_strategy=checkpoint,
             retry_unparsed=retry_unparsed,
         )
     except RunAborted as exc:
+        sink = sinks[0] if sinks else None
         if checkpoint is not None:
             exc.details.append(
                 f"finished rows are saved in {checkpoint.folder}; fix the cause and "
                 f"{resume_hint(checkpoint)}"
             )
-        elif exc.dataset is not None and len(exc.dataset) and not dry_run:
+        elif sink is not None and sink.rows:
             partial = output.with_name(output.name + PARTIAL_SUFFIX)
-            write_outputs(exc.dataset, spec, pipeline.last_report, partial)
-            exc.details.append(f"{len(exc.dataset)} finished rows were saved to {partial}")
+            sink.finish(pipeline.output_task(), run_record(spec, pipeline.last_report), partial)
+            exc.details.append(f"{sink.rows} finished rows were saved to {partial}")
+        if sink is not None:
+            sink.discard()
+        raise
+    except BaseException:
+        if sinks:
+            sinks[0].discard()
         raise
     finally:
         pipeline.close()
-    report = pipeline.last_report
-    assert report is not None
-    if dry_run:
-        return RunOutcome(result, report, None)
-    write_or_keep(result, spec, report, output, checkpoint)
+    result = finish_or_keep(sinks[0], pipeline.output_task(), run_record(spec, report), checkpoint)
     outcome = RunOutcome(result, report, output)
     if report.failed_fraction > spec.run.max_failed_fraction:
         raise RunFailed(outcome, spec.run.max_failed_fraction, checkpoint)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from distilabel_cli.columns import GENERATION_MODEL, GENERATION_PROMPT
+from distilabel_cli.columns import GENERATION_MODEL, GENERATION_PROMPT, LABELLING_MODEL
 from distilabel_cli.dataset.checkpoint.hub_mirror import sync_for
+from distilabel_cli.dataset.checkpoint.line_index import LineIndex
 from distilabel_cli.dataset.checkpoint.lock import CheckpointLock
 from distilabel_cli.dataset.checkpoint.store import (
     GENERATED,
@@ -14,15 +15,17 @@ from distilabel_cli.dataset.checkpoint.store import (
     LABELLED,
     LOCK_FILE,
     MARKER_FILE,
+    ROWS_FILE,
     CheckpointWriter,
     DatasetCheckpoint,
     check_checkpoint_folder,
-    read_checkpoint,
+    read_meta,
     row_hash,
     start_checkpoint,
     write_inputs,
     write_meta,
 )
+from distilabel_cli.dataset.io.row_source import iter_rows
 from distilabel_cli.errors import CheckpointMismatch, DistilError
 
 if TYPE_CHECKING:
@@ -67,7 +70,8 @@ def resume_hint(checkpoint: DatasetCheckpoint) -> str:
 class CheckpointSession:
     """Opens (or resumes) a checkpoint for one run and saves each finished stage.
 
-    The checkpoint folder is locked for the session: a second run on it is refused.
+    The checkpoint folder is locked for the session: a second run on it is refused. Saved rows
+    are not held in memory: a `LineIndex` finds each row's lines when its turn comes.
     """
 
     def __init__(
@@ -75,19 +79,19 @@ class CheckpointSession:
         checkpoint: DatasetCheckpoint,
         meta: dict[str, Any],
         source: Dataset,
-        rows: list[dict[str, Any]],
         plan: RowPlanner,
         on_save: Callable[[], None] | None = None,
         generation_prompt: Callable[[dict[str, Any]], Any] | None = None,
     ) -> None:
         """`meta` holds the `fingerprint` (checked on resume), the added columns' `features`
-        and the tasks; `source` the input rows as a dataset (saved beside the checkpoint, so
-        that it opens as a dataset) and `rows` as dicts. `plan(row, saved)` says what a
-        saved row still needs.
+        and the tasks; `source` the input rows (saved beside the checkpoint, so that it opens
+        as a dataset). `plan(row, saved)` says what a saved row still needs.
         `generation_prompt(row)` rebuilds a row's prompt, so the checkpoint need not store it
         (the fingerprint guarantees the same task and format)."""
         self.checkpoint = checkpoint
         self.generation_prompt = generation_prompt
+        self._hashes: dict[int, str] = {}  # rows in flight: the hash their lines carry
+        self.index: LineIndex | None = None
         folder = checkpoint.folder
         check_checkpoint_folder(folder)  # before anything is written or deleted
         folder.mkdir(parents=True, exist_ok=True)
@@ -95,54 +99,74 @@ class CheckpointSession:
         self.lock = CheckpointLock(folder / LOCK_FILE)
         self.lock.acquire()
         try:
-            self.prefilled = self._restore({**meta, "input_rows": len(rows)}, source, rows)
-            plans = {i: plan(rows[i], c) for i, c in self.prefilled.items()}
-            self.resumed = sum(p.done for p in plans.values())
-            self.retrying = sum(p.retry for p in plans.values())
-            self.partly_done = len(self.prefilled) - self.resumed
+            self._restore({**meta, "input_rows": len(source)}, source)
+            self._count_saved(source, plan)
             self.finished = self.resumed
             pushes = self.sync.push if self.sync is not None else None
             self.writer = CheckpointWriter(folder, checkpoint.save_frequency, on_save or pushes)
         except BaseException:
+            self._close_index()
             self.lock.release()
             raise
 
-    def _restore(
-        self, meta: dict[str, Any], source: Dataset, rows: list[dict[str, Any]]
-    ) -> dict[int, dict[str, Any]]:
-        """The saved columns of each row (none after a fresh start), the checkpoint made or
-        brought up to date for these rows."""
+    def _restore(self, meta: dict[str, Any], source: Dataset) -> None:
+        """Check an earlier checkpoint against this run (or start one), and index its lines."""
         checkpoint = self.checkpoint
         folder = checkpoint.folder
-        self.hashes = [row_hash(row) for row in rows]
         self.sync = sync_for(checkpoint)
         if self.sync is not None:
             if checkpoint.resume == "fresh":
                 self.sync.clear_remote()
             else:
                 self.sync.restore()
-        saved = None if checkpoint.resume == "fresh" else read_checkpoint(folder)
-        if saved is None and checkpoint.resume == "require":
+        old_meta = None if checkpoint.resume == "fresh" else read_meta(folder)
+        if old_meta is None and checkpoint.resume == "require":
             raise DistilError(f"nothing to resume: no checkpoint at {folder}")
-        prefilled: dict[int, dict[str, Any]] = {}
-        if saved is not None:
-            self._check(saved.meta.get("fingerprint"), meta["fingerprint"])
-            for index, columns in saved.columns.items():
-                if index >= len(rows):
-                    continue  # the input is shorter now (e.g. a smaller --limit)
-                if saved.hashes[index] != self.hashes[index]:
-                    raise CheckpointMismatch(
-                        f"input row {index + 1} is not the row checkpoint {folder} was made "
-                        f"from (the input data changed); {fresh_hint(checkpoint)}"
-                    )
-                prefilled[index] = self._restore_prompt(columns, rows[index])
-            if saved.meta.get("input_rows") != len(rows) or not (folder / INPUTS_FILE).is_file():
+        if old_meta is not None:
+            self._check(old_meta.get("fingerprint"), meta["fingerprint"])
+            self.index = LineIndex(folder / ROWS_FILE, len(source))
+            if old_meta.get("input_rows") != len(source) or not (folder / INPUTS_FILE).is_file():
                 write_meta(folder, meta)
                 write_inputs(folder, source)
         else:
             start_checkpoint(folder, meta)
             write_inputs(folder, source)
-        return prefilled
+
+    def _count_saved(self, source: Dataset, plan: RowPlanner) -> None:
+        """Check each saved row against its input row, and count what the run resumes: rows
+        done, rows with failed items to retry, and the stages already saved."""
+        self.resumed = self.retrying = self.saved_generations = self.saved_labels = 0
+        if self.index is None:
+            return
+        for index, row in iter_rows(source, self.index.saved_indices()):
+            columns = self.saved(index, row)
+            assert columns is not None
+            self._hashes.pop(index, None)
+            todo = plan(row, columns)
+            self.resumed += todo.done
+            self.retrying += todo.retry
+            self.saved_generations += GENERATION_MODEL in columns
+            self.saved_labels += LABELLING_MODEL in columns
+
+    def saved(self, index: int, row: dict[str, Any]) -> dict[str, Any] | None:
+        """The columns saved for input row `index` (None: nothing); refuses a row that is
+        not the one the checkpoint was made from. Remembers the row's hash for its lines."""
+        digest = row_hash(row)
+        self._hashes[index] = digest
+        found = self.index.read(index) if self.index is not None else None
+        if found is None:
+            return None
+        saved_digest, columns = found
+        if saved_digest != digest:
+            raise CheckpointMismatch(
+                f"input row {index + 1} is not the row checkpoint {self.checkpoint.folder} "
+                f"was made from (the input data changed); {fresh_hint(self.checkpoint)}"
+            )
+        return self._restore_prompt(columns, row)
+
+    def forget(self, index: int) -> None:
+        """Row `index` is written out: its hash is no longer needed."""
+        self._hashes.pop(index, None)
 
     def _check(self, old: Any, new: dict[str, Any]) -> None:
         changed = differences(old, new)
@@ -165,18 +189,23 @@ class CheckpointSession:
         def generated(index: int, columns: dict[str, Any]) -> None:
             if self.generation_prompt is not None:  # rebuilt on resume: not stored
                 columns = {k: v for k, v in columns.items() if k != GENERATION_PROMPT}
-            self.writer.append(index, self.hashes[index], GENERATED, columns)
+            self.writer.append(index, self._hashes[index], GENERATED, columns)
 
         def labelled(index: int, columns: dict[str, Any]) -> None:
-            self.writer.append(index, self.hashes[index], LABELLED, columns)
+            self.writer.append(index, self._hashes[index], LABELLED, columns)
 
         def done(_index: int, _columns: dict[str, Any]) -> None:
             self.finished += 1
 
         return {"on_generated": generated, "on_labelled": labelled, "on_row_done": done}
 
+    def _close_index(self) -> None:
+        if self.index is not None:
+            self.index.close()
+
     def close(self) -> None:
         try:
+            self._close_index()
             self.writer.close()
             if self.sync is not None:
                 self.sync.close()

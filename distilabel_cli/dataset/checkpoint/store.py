@@ -123,9 +123,8 @@ def check_checkpoint_folder(folder: Path) -> None:
         )
 
 
-def read_checkpoint(folder: Path) -> SavedRows | None:
-    """Read a checkpoint folder; None when there is none. A torn last line is ignored;
-    any other unreadable line or meta file is a `DistilError` naming the file and line."""
+def read_meta(folder: Path) -> dict[str, Any] | None:
+    """A checkpoint's `meta.json` (None when there is none); corrupt: a `DistilError`."""
     meta_path = folder / META_FILE
     if not meta_path.is_file():
         return None
@@ -135,6 +134,15 @@ def read_checkpoint(folder: Path) -> SavedRows | None:
             raise ValueError("not a JSON object")
     except (ValueError, UnicodeDecodeError) as exc:
         raise DistilError(f"{meta_path}: corrupt checkpoint meta file ({exc})") from None
+    return meta
+
+
+def read_checkpoint(folder: Path) -> SavedRows | None:
+    """Read a checkpoint folder; None when there is none. A torn last line is ignored;
+    any other unreadable line or meta file is a `DistilError` naming the file and line."""
+    meta = read_meta(folder)
+    if meta is None:
+        return None
     saved = SavedRows(meta=meta)
     rows_path = folder / ROWS_FILE
     if rows_path.is_file():
@@ -146,7 +154,9 @@ def read_checkpoint(folder: Path) -> SavedRows | None:
     return saved
 
 
-def _read_line(saved: SavedRows, line: bytes, path: Path, number: int) -> None:
+def parse_line(line: bytes, path: Path, number: int) -> tuple[int, str, str, dict[str, Any]]:
+    """A checkpoint line as (row index, input hash, stage, columns); a `DistilError` naming
+    the file and line when it is not one."""
     try:
         record = orjson.loads(line)
         index, stage, columns = record["i"], record["s"], record["c"]
@@ -160,11 +170,16 @@ def _read_line(saved: SavedRows, line: bytes, path: Path, number: int) -> None:
             f"{path}:{number}: corrupt checkpoint line ({reason}); remove that line to "
             "resume without it (its row is generated again)"
         ) from None
+    return index, record["h"], stage, columns
+
+
+def _read_line(saved: SavedRows, line: bytes, path: Path, number: int) -> None:
+    index, digest, stage, columns = parse_line(line, path, number)
     stages = saved.stage_columns.setdefault(index, {})
     if stage == GENERATED:
         stages.pop(LABELLED, None)  # labels were made from the generations this line replaces
     stages[stage] = columns
-    saved.hashes[index] = record["h"]
+    saved.hashes[index] = digest
 
 
 def start_checkpoint(folder: Path, meta: dict[str, Any]) -> None:

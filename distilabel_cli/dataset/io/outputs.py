@@ -10,9 +10,11 @@ from distilabel_cli import __version__
 from distilabel_cli.dataset.checkpoint.session import resume_hint
 from distilabel_cli.dataset.checkpoint.store import DatasetCheckpoint, check_checkpoint_folder
 from distilabel_cli.dataset.custom_dataset import CustomDataset, refuse_to_replace
+from distilabel_cli.dataset.io.row_sink import FolderSink
 from distilabel_cli.errors import DistilError, RunAborted
 from distilabel_cli.redact import redact_data
 from distilabel_cli.spec.models import PipelineSpec
+from distilabel_cli.tasks.base import Task
 
 PARTIAL_SUFFIX = ".partial"
 
@@ -42,19 +44,20 @@ def writable_location(path: Path, key: str) -> None:
         raise DistilError(f"{key} {path}: {existing} is not writable")
 
 
-def write_or_keep(
-    dataset: CustomDataset,
-    spec: PipelineSpec,
-    report: Any,
-    output: Path,
+def finish_or_keep(
+    sink: FolderSink,
+    task: Task,
+    run_info: dict[str, Any],
     checkpoint: DatasetCheckpoint | None,
-) -> None:
-    """Write the outputs; when that fails, keep the results somewhere and say where."""
+) -> CustomDataset:
+    """Put the written rows at the output; when that fails, keep them somewhere and say where."""
+    output = sink.target
     try:
-        write_outputs(dataset, spec, report, output)
+        return sink.finish(task, run_info)
     except (OSError, DistilError) as exc:
         reason = exc.message if isinstance(exc, DistilError) else f"{exc.strerror or exc}"
         if checkpoint is not None:
+            sink.discard()
             raise RunAborted(
                 f"could not write {output}: {reason}",
                 details=[
@@ -64,12 +67,13 @@ def write_or_keep(
             ) from None
         partial = _partial_folder(output)
         try:
-            write_outputs(dataset, spec, report, partial)
+            sink.finish(task, run_info, partial)
         except (OSError, DistilError):
+            sink.discard()
             raise RunAborted(f"could not write {output}: {reason}; nothing was kept") from None
         raise RunAborted(
             f"could not write {output}: {reason}",
-            details=[f"the {len(dataset)} rows were saved to {partial}"],
+            details=[f"the {sink.rows} rows were saved to {partial}"],
         ) from None
 
 
@@ -83,21 +87,15 @@ def _partial_folder(output: Path) -> Path:
         return Path.cwd() / (output.name + PARTIAL_SUFFIX)
 
 
-def write_outputs(dataset: CustomDataset, spec: PipelineSpec, report: Any, output: Path) -> None:
-    """Arrow folder + task sidecar + run record, the extra exports, then the Hub push."""
-    dataset.run_info = redact_data(
+def run_record(spec: PipelineSpec, report: Any) -> dict[str, Any]:
+    """What `distil-run.json` holds: the distil version, the spec and the report (masked)."""
+    return redact_data(
         {
             "distil_version": __version__,
             "spec": spec.model_dump(mode="json"),  # secrets are SecretStr: dumped masked
             "report": report.to_dict() if report else None,
         }
     )
-    dataset.save_to_disk(output)
-    for fmt in spec.output.formats:
-        if fmt == "jsonl":
-            dataset.to_json(str(output / "data.jsonl"), lines=True, force_ascii=False)
-        elif fmt == "parquet":
-            dataset.to_parquet(str(output / "data.parquet"))
 
 
 def push_output(dataset: CustomDataset, spec: PipelineSpec) -> str | None:
