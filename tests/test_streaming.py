@@ -124,3 +124,20 @@ def test_staging_left_by_a_dead_run_is_removed_and_nothing_else(tmp_path: Path) 
     assert not stale.exists() and live.is_dir() and (foreign / "notes.txt").is_file()
     sink.discard()
     assert not sink.staging.exists()
+
+
+def test_jsonl_read_block_by_block_falls_back_when_a_later_block_changes_a_type(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pyarrow infers types from the first block; a number that turns fractional in a later
+    block makes the file go through the Python reader, which sees every value."""
+    from distilabel_cli.dataset.io import readers
+
+    monkeypatch.setattr(readers, "JSONL_BLOCK_BYTES", 64)
+    path = tmp_path / "in.jsonl"
+    lines = [{"input": f"q{i}", "score": i} for i in range(50)] + [{"input": "q", "score": 0.5}]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    table = readers.read_jsonl(path)
+    assert table.to_pylist() == lines
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines[:50]))
+    assert readers.read_jsonl(path).to_pylist() == lines[:50]  # the streaming reader

@@ -279,7 +279,9 @@ class Pipeline:
             "generating": session.saved_generations if session else 0,
             "labelling": session.saved_labels if session else 0,
         }
-        return RunProgress(rows, {bars[role]: done[bars[role]] for role in self.stages})
+        usages = {bars[role]: stage.llm.usage for role, stage in self.stages.items()}
+        stages = {bars[role]: done[bars[role]] for role in self.stages}
+        return RunProgress(rows, stages, usages=usages)
 
     def features(self) -> Features:
         """Types of the added columns (contract: lists align with the generations)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -29,17 +31,36 @@ class RateColumn(ProgressColumn):
         return Text(f"{speed:.2f} rows/s" if speed else "-- rows/s", style="cyan")
 
 
-class RunProgress:
-    """Progress bars (done/total, rate, ETA) for generation and labelling."""
+class TokenRateColumn(ProgressColumn):
+    """Output tokens per second of the stage's LLM (all its replicas, on a cluster)."""
 
-    def __init__(self, rows: int, stages: dict[str, int], console: Console | None = None) -> None:
-        """`stages` maps each stage name to the rows already done (resumed)."""
+    def render(self, task: Task) -> Text:
+        tokens, elapsed = task.fields.get("tokens", 0), task.elapsed
+        if not tokens or not elapsed:
+            return Text("-- tok/s", style="magenta")
+        return Text(f"{tokens / elapsed:,.0f} tok/s", style="magenta")
+
+
+class RunProgress:
+    """Progress bars (done/total, rows/s, output tokens/s, ETA) for generation and labelling."""
+
+    def __init__(
+        self,
+        rows: int,
+        stages: dict[str, int],
+        console: Console | None = None,
+        usages: dict[str, Any] | None = None,
+    ) -> None:
+        """`stages` maps each stage name to the rows already done (resumed); `usages` each
+        stage name to its LLM's `Usage` (for tokens/s)."""
+        self.usages = usages or {}
         self.progress = Progress(
             TextColumn("[bold]{task.description:<10}"),
             BarColumn(),
             MofNCompleteColumn(),
             TaskProgressColumn(),
             RateColumn(),
+            TokenRateColumn(),
             TimeElapsedColumn(),
             TextColumn("ETA"),
             TimeRemainingColumn(),
@@ -54,7 +75,15 @@ class RunProgress:
     def hooks(self) -> EngineHooks:
         def advance(stage: str):
             bar = self.bars.get(stage)
-            return (lambda _i, _row: self.progress.advance(bar)) if bar is not None else None
+            if bar is None:
+                return None
+            usage = self.usages.get(stage)
+
+            def step(_index: int, _columns: dict[str, Any]) -> None:
+                tokens = usage.output_tokens if usage is not None else 0
+                self.progress.update(bar, advance=1, tokens=tokens)
+
+            return step
 
         return EngineHooks(on_generated=advance("generating"), on_labelled=advance("labelling"))
 

@@ -1,8 +1,8 @@
 """Local data files as Arrow tables; a bad file is one message naming it and its 1-based line.
 
-JSONL is read by pyarrow's fast reader unless the file holds a `null`: that reader crashes or
-silently shifts values when a list starts with null (e.g. `"generations": [null, "x"]`, a
-failed generation in distil's own `data.jsonl`). Such files, files it refuses, and files where
+JSONL is read by pyarrow's fast streaming reader (block by block) unless the file holds a
+`null`: that reader crashes or silently shifts values when a list starts with null (e.g.
+`"generations": [null, "x"]`, a failed generation in distil's own `data.jsonl`). Such files, files it refuses, and files where
 it turned date-like strings into timestamps are read line by line in Python instead, each
 column's type inferred from all its values.
 
@@ -27,25 +27,20 @@ if TYPE_CHECKING:
 _KINDS = {bool: "boolean", int: "number", float: "number", str: "string", list: "list"}
 
 
+#: Bytes per block of pyarrow's streaming JSON reader: memory stays near the table's size.
+JSONL_BLOCK_BYTES = 1 << 20
+
+
 def read_jsonl(path: Path) -> pa.Table:
     """Every line of a JSON Lines file is an object (blank lines are skipped)."""
-    import pyarrow as pa
-
+    table = _read_jsonl_streaming(path)
+    if table is not None:
+        return table
     data = path.read_bytes()
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     if not data or data.isspace():
         raise no_rows(path, "the file is empty" if not data else "the file has only blank lines")
-    if b"null" not in data:
-        import pyarrow.json as pa_json
-
-        try:
-            table = pa_json.read_json(pa.BufferReader(data))
-        except (pa.ArrowException, SystemError):
-            pass  # the Python reader below names the line and the column
-        else:
-            if not any("timestamp" in str(f.type) for f in table.schema):
-                return table  # (pyarrow turns date-like strings into timestamps: not ours)
     rows: list[dict[str, Any]] = []
     lines: list[int] = []
     for number, raw in enumerate(data.split(b"\n"), 1):
@@ -55,6 +50,41 @@ def read_jsonl(path: Path) -> pa.Table:
         rows.append(row)
         lines.append(number)
     return table_from_rows(path, rows, lines, "line")
+
+
+def _read_jsonl_streaming(path: Path) -> pa.Table | None:
+    """The file read by pyarrow block by block (never the whole file in memory at once);
+    None when the Python reader must read it: a `null` anywhere, a byte-order mark, no rows,
+    a line pyarrow refuses, a type that changes between blocks, or date-like strings."""
+    import pyarrow as pa
+    import pyarrow.json as pa_json
+
+    if _starts_with_bom(path) or _contains(path, b"null"):
+        return None
+    try:
+        reader = pa_json.open_json(path, read_options=pa_json.ReadOptions(JSONL_BLOCK_BYTES))
+        table = pa.Table.from_batches(list(reader))
+    except (pa.ArrowException, SystemError):
+        return None  # the Python reader names the line and the column
+    if table.num_rows == 0 or any("timestamp" in str(f.type) for f in table.schema):
+        return None  # (pyarrow turns date-like strings into timestamps: not ours)
+    return table
+
+
+def _starts_with_bom(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
+
+
+def _contains(path: Path, needle: bytes, chunk: int = 1 << 23) -> bool:
+    """Whether the file holds `needle`, read in chunks (overlapping by its length)."""
+    tail = b""
+    with path.open("rb") as handle:
+        while block := handle.read(chunk):
+            if needle in tail + block:
+                return True
+            tail = block[-len(needle) + 1 :]
+    return False
 
 
 def _parse_line(path: Path, number: int, raw: bytes) -> dict[str, Any]:
