@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from distilabel_cli._version import __version__
@@ -41,6 +42,18 @@ if TYPE_CHECKING:  # datasets (and what imports it) loads when a pipeline runs
 ROLES = ("generator", "labeller")
 
 T = TypeVar("T")
+
+
+@dataclass
+class RunOptions:
+    """How `Pipeline.run_into` runs (the arguments of `Pipeline.generate`)."""
+
+    num_generations: int = 1
+    batch_size: int = 8
+    display_progress_bar: bool = False
+    checkpoint_strategy: DatasetCheckpoint | bool | None = None
+    hooks: EngineHooks | None = None
+    retry_unparsed: bool = False
 
 
 class Pipeline:
@@ -144,17 +157,16 @@ class Pipeline:
             sinks.append(MemorySink(features))
             return sinks[0]
 
+        options = RunOptions(
+            num_generations,
+            batch_size,
+            display_progress_bar,
+            checkpoint_strategy,
+            hooks,
+            retry_unparsed,
+        )
         try:
-            report = self.run_into(
-                in_memory,
-                dataset,
-                num_generations,
-                batch_size,
-                display_progress_bar,
-                checkpoint_strategy,
-                hooks,
-                retry_unparsed,
-            )
+            report = self.run_into(in_memory, dataset, options)
         except RunAborted as exc:
             exc.dataset = sinks[0].finish(self.output_task()) if sinks else None
             raise
@@ -165,26 +177,25 @@ class Pipeline:
         self,
         make_sink: Callable[[Features], RowSink],
         dataset: Dataset,
-        num_generations: int = 1,
-        batch_size: int = 8,
-        display_progress_bar: bool = False,
-        checkpoint_strategy: DatasetCheckpoint | bool | None = None,
-        hooks: EngineHooks | None = None,
-        retry_unparsed: bool = False,
+        options: RunOptions | None = None,
     ) -> RunReport:
         """Run the pipeline and add each output row, in input order, to the sink that
         `make_sink(features)` makes (the caller finishes it); returns the run's report.
 
         Input rows are read from Arrow in batches and at most a bounded window of rows is in
-        memory at a time, whatever the dataset's size. See `generate` for the arguments.
+        memory at a time, whatever the dataset's size. See `generate` for the options.
         """
         from distilabel_cli.dataset.checkpoint.session import CheckpointSession, resume_hint
         from distilabel_cli.dataset.io.row_source import iter_rows
         from distilabel_cli.llms.batched import BatchedLLM
 
+        options = options or RunOptions()
+        num_generations, batch_size = options.num_generations, options.batch_size
+        retry_unparsed, hooks = options.retry_unparsed, options.hooks
+
         if num_generations < 1:
             raise DistilError("num_generations must be at least 1")
-        checkpoint = _checkpoint(checkpoint_strategy)
+        checkpoint = _checkpoint(options.checkpoint_strategy)
         self.check_columns(dataset.column_names)
         self.batch_size = batch_size
         for llm in self._llms():
@@ -224,7 +235,7 @@ class Pipeline:
                     session.forget(index)
 
             saved = session.saved if session is not None else _nothing_saved
-            with self._progress(display_progress_bar, len(source), session) as progress:
+            with self._progress(options.display_progress_bar, len(source), session) as progress:
                 engine.hooks = chain_hooks(
                     progress.hooks() if progress else None,
                     EngineHooks(**session.callbacks()) if session else None,

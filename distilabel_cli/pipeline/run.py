@@ -24,6 +24,7 @@ from distilabel_cli.dataset.io.row_sink import FolderSink
 from distilabel_cli.errors import DistilError, RunAborted, RunFailed
 from distilabel_cli.pipeline.build import build_pipeline
 from distilabel_cli.pipeline.check import check_columns, check_tasks
+from distilabel_cli.pipeline.core import RunOptions
 from distilabel_cli.pipeline.report import RunReport
 from distilabel_cli.redact import register_spec_secrets
 from distilabel_cli.spec.loader import SpecSource
@@ -93,15 +94,14 @@ def run_spec(
         return sinks[0]
 
     try:
-        report = pipeline.run_into(
-            output_folder,
-            dataset,
+        options = RunOptions(
             num_generations=spec.run.num_generations,
             batch_size=spec.run.batch_size,
             display_progress_bar=progress,
             checkpoint_strategy=checkpoint,
             retry_unparsed=retry_unparsed,
         )
+        report = pipeline.run_into(output_folder, dataset, options)
     except RunAborted as exc:
         sink = sinks[0] if sinks else None
         if checkpoint is not None:
