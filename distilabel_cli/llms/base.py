@@ -30,6 +30,11 @@ class Completion:
     error: str | None = None
     #: Who wrote it, when not the LLM's own `model_name` (pool members).
     model: str | None = None
+    #: This answer's share of its request's tokens (0: not known), for the cache's savings.
+    input_tokens: int = 0
+    output_tokens: int = 0
+    #: Read from the request cache: nothing was sent or paid for it in this run.
+    cached: bool = False
 
 
 @dataclass
@@ -51,6 +56,15 @@ class Usage:
     lowest_concurrency: int | None = None
     #: Failed requests since the last success (the circuit breaker reads it).
     consecutive_failures: int = 0
+    #: Answers read from the request cache instead of asked, and their tokens (not paid).
+    cache_hits: int = 0
+    cached_input_tokens: int = 0
+    cached_output_tokens: int = 0
+
+    def record_cache_hit(self, completion: Completion) -> None:
+        self.cache_hits += 1
+        self.cached_input_tokens += completion.input_tokens
+        self.cached_output_tokens += completion.output_tokens
 
     def record_success(self, input_tokens: int = 0, output_tokens: int = 0) -> None:
         self.ok_requests += 1
@@ -76,9 +90,11 @@ class Pricing(BaseModel):
     output_per_million: float = Field(0.0, ge=0, description="Price of 1M output tokens.")
 
     def cost(self, usage: Usage) -> float:
+        return self.price(usage.input_tokens, usage.output_tokens)
+
+    def price(self, input_tokens: int, output_tokens: int) -> float:
         return (
-            usage.input_tokens * self.input_per_million
-            + usage.output_tokens * self.output_per_million
+            input_tokens * self.input_per_million + output_tokens * self.output_per_million
         ) / 1_000_000
 
 

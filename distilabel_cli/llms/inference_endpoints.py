@@ -194,7 +194,7 @@ class InferenceEndpointsLLM(LLM):
             return Completion(text=None, error=error)
         self.limits.settle(tokens, used_in + used_out)
         self.usage.record_success(used_in, used_out)
-        return Completion(text=text)
+        return Completion(text=text, input_tokens=used_in, output_tokens=used_out)
 
     async def _call(
         self,

@@ -128,7 +128,8 @@ class LlamaCppLLM(LLM):
         usage = response.get("usage") or {}
         used_in, used_out = usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)
         self.usage.record_success(used_in, used_out)
-        return Completion(text=text or ""), used_in + used_out
+        completion = Completion(text=text or "", input_tokens=used_in, output_tokens=used_out)
+        return completion, used_in + used_out
 
     def close(self) -> None:
         """Stop the worker thread and free a model this LLM loaded itself."""

@@ -161,7 +161,11 @@ class OpenAILLM(LLM):
         used_out = (usage.get("completion_tokens") or 0) if usage else 0
         self.limits.settle(tokens, used_in + used_out if usage else None)
         self.usage.record_success(used_in, used_out)
-        return [Completion(text=t or "") for t in texts[:n]]
+        count = max(1, len(texts[:n]))
+        return [
+            Completion(text=t or "", input_tokens=used_in // count, output_tokens=used_out // count)
+            for t in texts[:n]
+        ]
 
     async def _call(
         self,

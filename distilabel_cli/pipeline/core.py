@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from distilabel_cli._version import __version__
@@ -21,6 +22,7 @@ from distilabel_cli.columns import (
 )
 from distilabel_cli.errors import DistilError, RunAborted, RunInterrupted
 from distilabel_cli.llms.base import LLM
+from distilabel_cli.llms.request_cache import RequestCache
 from distilabel_cli.pipeline.engine import Engine, EngineHooks
 from distilabel_cli.pipeline.fingerprint import pipeline_fingerprint
 from distilabel_cli.pipeline.report import RunReport
@@ -54,6 +56,8 @@ class RunOptions:
     checkpoint_strategy: DatasetCheckpoint | bool | None = None
     hooks: EngineHooks | None = None
     retry_unparsed: bool = False
+    #: The request cache: a `RequestCache`, a folder, True (the default folder) or None.
+    cache: RequestCache | str | Path | bool | None = None
 
 
 class Pipeline:
@@ -138,13 +142,16 @@ class Pipeline:
         checkpoint_strategy: DatasetCheckpoint | bool | None = None,
         hooks: EngineHooks | None = None,
         retry_unparsed: bool = False,
+        cache: RequestCache | str | Path | bool | None = None,
     ) -> CustomDataset:
         """Run the pipeline over `dataset` and return it with the new columns.
 
         With `checkpoint_strategy` (`True`: the default `DatasetCheckpoint()`), every finished
         row is saved as it finishes and a matching earlier checkpoint is resumed: its failed
         items are requested again (and, with `retry_unparsed`, the answers it could not
-        parse). `batch_size` is the batch of the offline backends that set none. Raises
+        parse). `cache` (a `RequestCache`, a folder, or True for `~/.cache/distil/requests`)
+        answers requests asked before without sending them again (off by default here; on in
+        `distil run`). `batch_size` is the batch of the offline backends that set none. Raises
         `RunAborted` when the run cannot go on (its `.dataset` holds the finished rows) and
         `RunInterrupted` on Ctrl-C. The result is built from Arrow batches as rows finish
         (`run_into` writes them elsewhere, e.g. straight to an output folder).
@@ -164,6 +171,7 @@ class Pipeline:
             checkpoint_strategy,
             hooks,
             retry_unparsed,
+            cache,
         )
         try:
             report = self.run_into(in_memory, dataset, options)
@@ -206,7 +214,10 @@ class Pipeline:
             [c for c in self.output_columns() if c in dataset.column_names]
         )
         generating, labelling = self.stage("generator"), self.stage("labeller")
-        engine = Engine(generating, labelling, num_generations, retry_unparsed=retry_unparsed)
+        cache = _request_cache(options.cache)
+        engine = Engine(
+            generating, labelling, num_generations, retry_unparsed=retry_unparsed, cache=cache
+        )
         report = RunReport.for_llms(
             self.generator, self.labeller, rows=len(source), num_generations=num_generations
         )
@@ -255,6 +266,10 @@ class Pipeline:
             report.rows_done = sink.rows if sink is not None else 0
             if session is not None:
                 session.close()
+            if cache is not None and cache is not options.cache:
+                cache.close()  # opened for this run
+            elif cache is not None:
+                cache.commit()  # the caller's: left open
         return report
 
     def output_task(self) -> Task:
@@ -333,6 +348,17 @@ def _can_label(task: Task) -> bool:
     from distilabel_cli.tasks.custom import CustomTask
 
     return task.is_labeller or isinstance(task, CustomTask)
+
+
+def _request_cache(cache: RequestCache | str | Path | bool | None) -> RequestCache | None:
+    """The cache a run option names (None: no cache)."""
+    from distilabel_cli.llms.request_cache import RequestCache
+
+    if cache is None or cache is False:
+        return None
+    if isinstance(cache, RequestCache):
+        return cache
+    return RequestCache(None if cache is True else cache)
 
 
 def _nothing_saved(_index: int, _row: dict[str, Any]) -> None:

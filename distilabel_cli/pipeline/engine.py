@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from distilabel_cli.columns import (
     GENERATION_ERRORS,
@@ -37,6 +37,9 @@ from distilabel_cli.llms.base import LLM, Completion
 from distilabel_cli.pipeline.row_plan import RowPlan, plan_row
 from distilabel_cli.pipeline.stage import Stage
 from distilabel_cli.redact import redact
+
+if TYPE_CHECKING:
+    from distilabel_cli.llms.request_cache import RequestCache
 
 #: After this many failed requests in a row (no success in between), one LLM stops the run.
 CIRCUIT_BREAKER_REQUESTS = 10
@@ -85,6 +88,8 @@ class Engine:
     counts: ParseCounts = field(default_factory=ParseCounts)
     #: Also ask again for answers an earlier run got but could not parse.
     retry_unparsed: bool = False
+    #: Answers by request content: what it holds is not asked (nor paid for) again.
+    cache: RequestCache | None = None
 
     def __post_init__(self) -> None:
         self.generator = Stage.of(self.generator, "generator")
@@ -237,7 +242,7 @@ class Engine:
             self.counts.generations_skipped += len(items)
         else:
             prompt = stage.prompt(row)
-            completions = exactly(llm, await llm.agenerate(prompt, len(items)), len(items))
+            completions = await self._ask(llm, prompt, items, None)
             _check_circuit(llm)
             failed = sum(c.text is None for c in completions)
             self.counts.generations_failed += failed
@@ -293,12 +298,32 @@ class Engine:
         schema = stage.task.json_schema(row) if stage.structured_output else None
         formatted = stage.prompt(row, structured=schema is not None)
         try:
-            [completion] = exactly(llm, await llm.agenerate(formatted, 1, schema), 1)
+            [completion] = await self._ask(llm, formatted, [0], schema)
         except StructuredOutputUnsupported:
             formatted = stage.prompt(row, structured=False)
-            [completion] = exactly(llm, await llm.agenerate(formatted, 1, None), 1)
+            [completion] = await self._ask(llm, formatted, [0], None)
         _check_circuit(llm)
         return formatted, completion
+
+    async def _ask(
+        self, llm: LLM, prompt: Any, samples: list[int], schema: dict[str, Any] | None
+    ) -> list[Completion]:
+        """One completion per sample index: from the cache where it has them, the rest
+        asked in one `agenerate` call (and stored once answered)."""
+        cache = self.cache
+        if cache is None:
+            return exactly(llm, await llm.agenerate(prompt, len(samples), schema), len(samples))
+        keys = [cache.key(llm, prompt, schema, k) for k in samples]
+        found = cache.get(keys)
+        for completion in found.values():
+            llm.usage.record_cache_hit(completion)
+        missing = [key for key in keys if key not in found]
+        if missing:
+            asked = await llm.agenerate(prompt, len(missing), schema)
+            for key, completion in zip(missing, exactly(llm, asked, len(missing)), strict=True):
+                found[key] = completion
+                cache.put(key, completion)
+        return [found[key] for key in keys]
 
 
 def _saved_generations(saved: dict[str, Any], outputs: tuple[str, ...], n: int) -> dict[str, Any]:

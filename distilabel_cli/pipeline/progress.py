@@ -137,6 +137,9 @@ def summary_table(report: RunReport, output: str | None = None) -> Table:
         if usage.first_error:
             line += f"\nfirst error: {usage.first_error[:200]}"
         table.add_row(llm.role, line)
+    if report.cache_hits:
+        saved = f", saving {report.saved_cost:.6f}" if report.saved_cost else ""
+        table.add_row("cache", f"{report.cache_hits} answers from the request cache{saved}")
     table.add_row("tokens", f"{report.input_tokens} in, {report.output_tokens} out")
     if report.cost is not None:
         table.add_row("cost", f"{report.cost:.6f} (llm.pricing)")

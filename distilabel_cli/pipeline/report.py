@@ -22,6 +22,14 @@ class LLMReport:
     def cost(self) -> float | None:
         return self.pricing.cost(self.usage) if self.pricing is not None else None
 
+    @property
+    def saved_cost(self) -> float | None:
+        """What the answers read from the request cache would have cost."""
+        if self.pricing is None:
+            return None
+        usage = self.usage
+        return self.pricing.price(usage.cached_input_tokens, usage.cached_output_tokens)
+
 
 @dataclass
 class RunReport:
@@ -62,6 +70,16 @@ class RunReport:
         return sum(costs) if costs else None
 
     @property
+    def cache_hits(self) -> int:
+        return sum(r.usage.cache_hits for r in self.llms)
+
+    @property
+    def saved_cost(self) -> float | None:
+        """What the cache saved, for the LLMs that have a price (None: none has)."""
+        saved = [r.saved_cost for r in self.llms if r.saved_cost is not None]
+        return sum(saved) if saved else None
+
+    @property
     def requests(self) -> int:
         return sum(r.usage.requests for r in self.llms)
 
@@ -89,6 +107,7 @@ class RunReport:
             tokens_per_second=round(self.tokens_per_second, 2),
             failed_requests=self.failed_requests,
             cost=_rounded(self.cost),
+            cache={"hits": self.cache_hits, "saved_cost": _rounded(self.saved_cost)},
         )
         return data
 

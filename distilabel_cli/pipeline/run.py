@@ -82,6 +82,7 @@ def run_spec(
                 num_generations=spec.run.num_generations,
                 batch_size=spec.run.batch_size,
                 retry_unparsed=retry_unparsed,
+                cache=spec.run.cache,
             )
         finally:
             pipeline.close()
@@ -100,6 +101,7 @@ def run_spec(
             display_progress_bar=progress,
             checkpoint_strategy=checkpoint,
             retry_unparsed=retry_unparsed,
+            cache=spec.run.cache,
         )
         report = pipeline.run_into(output_folder, dataset, options)
     except RunAborted as exc:

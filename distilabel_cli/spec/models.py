@@ -8,6 +8,12 @@ from pydantic import Field, SecretStr, model_validator
 
 from distilabel_cli.spec.base import StrictModel
 from distilabel_cli.spec.llms import GpuList, LLMSpec
+from distilabel_cli.spec.ray_engine import (
+    RayRunSpec,
+    RayStageSpec,
+    check_ray_engine,
+    check_replica_options,
+)
 from distilabel_cli.spec.tasks import TaskSpec
 
 
@@ -63,11 +69,18 @@ class StageSpec(StrictModel):
         "members.",
     )
     task: TaskSpec
+    ray: RayStageSpec | None = Field(
+        None,
+        description="With run.engine: ray, the Ray actors that serve this stage's LLM "
+        "(ignored by the local engine).",
+    )
 
     @model_validator(mode="after")
     def _llm_or_pool(self) -> StageSpec:
         if (self.llm is None) == (self.pool is None):
             raise ValueError("give either llm or pool (exactly one)")
+        if self.ray is not None:
+            check_replica_options(self.ray, self.llm)
         return self
 
 
@@ -83,6 +96,20 @@ class RunSpec(StrictModel):
         le=1,
         description="A run whose failed requests exceed this share of its requests exits 1 "
         "(after writing what it made); rerunning asks again for the failed items.",
+    )
+    cache: bool | str = Field(
+        True,
+        description="The request cache: true (DISTIL_CACHE_DIR, else ~/.cache/distil/requests), "
+        "a folder, or false. Answers it holds are not asked (nor paid for) again; --no-cache "
+        "turns it off for one run.",
+    )
+    engine: Literal["local", "ray"] = Field(
+        "local",
+        description="local: one process on this machine; ray: the stages' LLMs run as Ray "
+        "actors on a cluster (docs/scale.md).",
+    )
+    ray: RayRunSpec | None = Field(
+        None, description="The Ray cluster of run.engine: ray (ignored by the local engine)."
     )
 
 
@@ -162,7 +189,17 @@ class PipelineSpec(StrictModel):
     def _needs_a_stage(self) -> PipelineSpec:
         if self.generator is None and self.labeller is None:
             raise ValueError("a pipeline needs a generator, a labeller or both")
+        if self.run.engine == "ray":
+            check_ray_engine({"generator": self.generator, "labeller": self.labeller})
         return self
 
 
-__all__ = ["InputSpec", "LLMSpec", "PipelineSpec", "StageSpec", "TaskSpec"]
+__all__ = [
+    "InputSpec",
+    "LLMSpec",
+    "PipelineSpec",
+    "RayRunSpec",
+    "RayStageSpec",
+    "StageSpec",
+    "TaskSpec",
+]

@@ -173,7 +173,8 @@ class CheckpointSession:
         if changed:
             raise CheckpointMismatch(
                 f"checkpoint {self.checkpoint.folder} was made by a different pipeline; "
-                f"{fresh_hint(self.checkpoint)} (or restore the spec)",
+                f"{fresh_hint(self.checkpoint)}: the answers to unchanged requests come from "
+                "the request cache, unless it is off (or restore the spec)",
                 details=[f"changed: {line}" for line in changed[:10]],
             )
 

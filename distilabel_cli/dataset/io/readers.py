@@ -2,9 +2,9 @@
 
 JSONL is read by pyarrow's fast streaming reader (block by block) unless the file holds a
 `null`: that reader crashes or silently shifts values when a list starts with null (e.g.
-`"generations": [null, "x"]`, a failed generation in distil's own `data.jsonl`). Such files, files it refuses, and files where
-it turned date-like strings into timestamps are read line by line in Python instead, each
-column's type inferred from all its values.
+`"generations": [null, "x"]`, a failed generation in distil's own `data.jsonl`). Such files,
+files it refuses, and files where it turned date-like strings into timestamps are read line by
+line in Python instead, each column's type inferred from all its values.
 
 The `peek_*` functions read only column names, in plain Python: `distil validate` uses them,
 and this module imports pyarrow only inside the readers that build tables.

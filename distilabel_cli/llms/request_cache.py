@@ -1,0 +1,166 @@
+"""A request cache keyed by content: an answer paid for once is never paid for again.
+
+An LLM request's answer is stored under a hash of what decides it: the backend and model,
+the options marked `decides_output` (temperature, max_new_tokens, seed, ...), the formatted
+prompt, the JSON schema sent with it, and the sample index (the k-th of a row's generations),
+so that `num_generations: 2 -> 4` reuses samples 0 and 1 and asks only for 2 and 3. Only
+answered requests are stored (a failed one is asked again next time).
+
+The store is one SQLite file in WAL mode (stdlib `sqlite3`): many runs may share it at once,
+a lookup is one indexed read, and a crash loses at most the answers of the last second (they
+are still in the run's checkpoint). Writes are grouped into a transaction per
+`COMMIT_EVERY` answers or `COMMIT_SECONDS`. docs/checkpoints.md says how it relates to the
+checkpoint; bench/bench_cache.py measures its cost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from distilabel_cli.errors import DistilError
+from distilabel_cli.llms.base import Completion
+from distilabel_cli.redact import redact
+
+if TYPE_CHECKING:
+    from distilabel_cli.llms.base import LLM
+
+CACHE_FILE = "requests.sqlite"
+#: Bump when the key or value layout changes: older entries are then never matched.
+KEY_VERSION = 1
+COMMIT_EVERY = 256
+COMMIT_SECONDS = 1.0
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS answers (
+    key BLOB PRIMARY KEY,
+    value BLOB NOT NULL,
+    created REAL NOT NULL
+) WITHOUT ROWID
+"""
+
+
+def default_cache_dir() -> Path:
+    """`DISTIL_CACHE_DIR`, else `$XDG_CACHE_HOME/distil/requests` (`~/.cache/...`)."""
+    explicit = os.environ.get("DISTIL_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "distil" / "requests"
+
+
+@dataclass
+class CacheStats:
+    """What a run got from the cache."""
+
+    hits: int = 0
+    misses: int = 0
+    stored: int = 0
+
+
+class RequestCache:
+    """Answers by request content, in a SQLite file under `folder` (made if missing)."""
+
+    def __init__(self, folder: str | Path | None = None) -> None:
+        self.folder = Path(folder).expanduser() if folder is not None else default_cache_dir()
+        self.path = self.folder / CACHE_FILE
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise DistilError(
+                f"request cache {self.path}: cannot open it ({exc}); set run.cache to another "
+                "folder, or run with --no-cache"
+            ) from None
+        self.stats = CacheStats()
+        self._pending = 0
+        self._since = 0.0
+
+    @staticmethod
+    def key(llm: LLM, prompt: Any, schema: dict[str, Any] | None, sample: int) -> bytes:
+        """The hash of everything that decides the answer to one sample of one request."""
+        content = {
+            "v": KEY_VERSION,
+            # a stand-in for an LLM run elsewhere (a Ray replica) names the real backend
+            "backend": getattr(llm, "backend_name", None) or type(llm).__name__,
+            "model": llm.model_name,
+            "options": llm.output_settings(),
+            "prompt": prompt,
+            "schema": schema,
+            "sample": sample,
+        }
+        data = orjson.dumps(content, option=orjson.OPT_SORT_KEYS, default=str)
+        return hashlib.blake2b(data, digest_size=20).digest()
+
+    def get(self, keys: list[bytes]) -> dict[bytes, Completion]:
+        """The cached answers among `keys`."""
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        rows = self._db.execute(
+            f"SELECT key, value FROM answers WHERE key IN ({marks})",  # noqa: S608 - only ?s
+            keys,
+        ).fetchall()
+        found = {bytes(key): _completion(value) for key, value in rows}
+        self.stats.hits += len(found)
+        self.stats.misses += len(keys) - len(found)
+        return found
+
+    def put(self, key: bytes, completion: Completion) -> None:
+        """Store an answered request (failed ones are not stored: they are asked again)."""
+        if completion.text is None:
+            return
+        value = orjson.dumps(
+            {
+                "text": redact(completion.text),
+                "model": completion.model,
+                "in": completion.input_tokens,
+                "out": completion.output_tokens,
+            }
+        )
+        if self._pending == 0:
+            self._db.execute("BEGIN")
+            self._since = time.monotonic()
+        self._db.execute(
+            "INSERT OR REPLACE INTO answers (key, value, created) VALUES (?, ?, ?)",
+            (key, value, time.time()),
+        )
+        self.stats.stored += 1
+        self._pending += 1
+        if self._pending >= COMMIT_EVERY or time.monotonic() - self._since > COMMIT_SECONDS:
+            self.commit()
+
+    def commit(self) -> None:
+        if self._pending:
+            self._db.execute("COMMIT")
+            self._pending = 0
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+
+    def close(self) -> None:
+        """Commit what is pending and close the file."""
+        try:
+            self.commit()
+        finally:
+            self._db.close()
+
+
+def _completion(value: bytes) -> Completion:
+    data = orjson.loads(value)
+    return Completion(
+        text=data["text"],
+        model=data.get("model"),
+        input_tokens=data.get("in") or 0,
+        output_tokens=data.get("out") or 0,
+        cached=True,
+    )
