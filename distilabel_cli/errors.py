@@ -97,4 +97,5 @@ class HubPushError(DistilError):
 
 
 class MissingExtraError(DistilError):
-    """sentence-transformers or the default model package is not installed."""
+    """An optional extra (ray, sentence-transformers, the default model package, ...) is not
+    installed."""

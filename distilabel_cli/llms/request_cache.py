@@ -86,20 +86,20 @@ class RequestCache:
         self._since = 0.0
 
     @staticmethod
+    def keys(
+        llm: LLM, prompt: Any, schema: dict[str, Any] | None, samples: list[int]
+    ) -> list[bytes]:
+        """The keys of samples `samples` of one request: the hash of everything that decides
+        each answer (the request is serialised once)."""
+        body = _llm_part(llm) + orjson.dumps(
+            [prompt, schema], option=orjson.OPT_SORT_KEYS, default=str
+        )
+        return [hashlib.blake2b(body + b"#%d" % k, digest_size=20).digest() for k in samples]
+
+    @staticmethod
     def key(llm: LLM, prompt: Any, schema: dict[str, Any] | None, sample: int) -> bytes:
-        """The hash of everything that decides the answer to one sample of one request."""
-        content = {
-            "v": KEY_VERSION,
-            # a stand-in for an LLM run elsewhere (a Ray replica) names the real backend
-            "backend": getattr(llm, "backend_name", None) or type(llm).__name__,
-            "model": llm.model_name,
-            "options": llm.output_settings(),
-            "prompt": prompt,
-            "schema": schema,
-            "sample": sample,
-        }
-        data = orjson.dumps(content, option=orjson.OPT_SORT_KEYS, default=str)
-        return hashlib.blake2b(data, digest_size=20).digest()
+        """The key of one sample of one request."""
+        return RequestCache.keys(llm, prompt, schema, [sample])[0]
 
     def get(self, keys: list[bytes]) -> dict[bytes, Completion]:
         """The cached answers among `keys`."""
@@ -115,27 +115,20 @@ class RequestCache:
         self.stats.misses += len(keys) - len(found)
         return found
 
-    def put(self, key: bytes, completion: Completion) -> None:
-        """Store an answered request (failed ones are not stored: they are asked again)."""
-        if completion.text is None:
+    def put(self, answers: list[tuple[bytes, Completion]]) -> None:
+        """Store answered requests (failed ones are not stored: they are asked again)."""
+        now = time.time()
+        rows = [(key, _value(c), now) for key, c in answers if c.text is not None]
+        if not rows:
             return
-        value = orjson.dumps(
-            {
-                "text": redact(completion.text),
-                "model": completion.model,
-                "in": completion.input_tokens,
-                "out": completion.output_tokens,
-            }
-        )
         if self._pending == 0:
             self._db.execute("BEGIN")
             self._since = time.monotonic()
-        self._db.execute(
-            "INSERT OR REPLACE INTO answers (key, value, created) VALUES (?, ?, ?)",
-            (key, value, time.time()),
+        self._db.executemany(
+            "INSERT OR REPLACE INTO answers (key, value, created) VALUES (?, ?, ?)", rows
         )
-        self.stats.stored += 1
-        self._pending += 1
+        self.stats.stored += len(rows)
+        self._pending += len(rows)
         if self._pending >= COMMIT_EVERY or time.monotonic() - self._since > COMMIT_SECONDS:
             self.commit()
 
@@ -153,6 +146,29 @@ class RequestCache:
             self.commit()
         finally:
             self._db.close()
+
+
+def _llm_part(llm: LLM) -> bytes:
+    """What of the LLM decides its answers: backend, model, the `decides_output` options."""
+    content = {
+        "v": KEY_VERSION,
+        # a stand-in for an LLM run elsewhere (a Ray replica) names the real backend
+        "backend": getattr(llm, "backend_name", None) or type(llm).__name__,
+        "model": llm.model_name,
+        "options": llm.output_settings(),
+    }
+    return orjson.dumps(content, option=orjson.OPT_SORT_KEYS, default=str)
+
+
+def _value(completion: Completion) -> bytes:
+    return orjson.dumps(
+        {
+            "text": redact(completion.text or ""),
+            "model": completion.model,
+            "in": completion.input_tokens,
+            "out": completion.output_tokens,
+        }
+    )
 
 
 def _completion(value: bytes) -> Completion:

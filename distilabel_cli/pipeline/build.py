@@ -16,7 +16,7 @@ from distilabel_cli.pipeline.build_task import build_task
 from distilabel_cli.pipeline.core import Pipeline
 from distilabel_cli.pipeline.stage import Stage
 from distilabel_cli.redact import register_llm_secrets, register_spec_secrets
-from distilabel_cli.spec.models import LLMSpec, PipelineSpec, StageSpec
+from distilabel_cli.spec.models import LLMSpec, PipelineSpec, RayRunSpec, StageSpec
 from distilabel_cli.tasks import Task
 
 
@@ -53,11 +53,19 @@ def build_stage(
     name: str = "generator",
     seed: int | None = None,
     spec_dir: Path | None = None,
+    cluster: RayRunSpec | None = None,
 ) -> Stage | None:
-    """A stage: its task and its LLM, or LLMPool (`seed`: the pool's choice of members)."""
+    """A stage: its task and its LLM, or LLMPool (`seed`: the pool's choice of members).
+
+    With `cluster` (`run.engine: ray`), the LLM runs as Ray actors (`RayStageLLM`).
+    """
     if spec is None:
         return None
     task = build_task(spec.task, spec_dir)
+    if cluster is not None:
+        from distilabel_cli.pipeline.ray.build import ray_stage_llm
+
+        return Stage(task, ray_stage_llm(spec, task, name, seed, cluster))
     if spec.pool is not None:
         return Stage(task, build_pool(spec.pool, task, name, seed))
     assert spec.llm is not None
@@ -65,15 +73,17 @@ def build_stage(
 
 
 def build_pipeline(spec: PipelineSpec, spec_dir: Path | None = None) -> Pipeline:
-    """The Pipeline of a spec (LLMs constructed, models not yet loaded).
+    """The Pipeline of a spec (LLMs constructed, models not yet loaded; with
+    `run.engine: ray`, the LLMs' Ray actors start when first used).
 
     `spec_dir` is the spec file's folder, where custom templates are looked up first. The
     spec's and the LLMs' secrets are registered, so that `redact()` masks them everywhere.
     """
     register_spec_secrets(spec)
     spec = with_batch_size(spec)
-    generator = build_stage(spec.generator, "generator", spec.run.seed, spec_dir)
-    labeller = build_stage(spec.labeller, "labeller", spec.run.seed, spec_dir)
+    cluster = (spec.run.ray or RayRunSpec()) if spec.run.engine == "ray" else None
+    generator = build_stage(spec.generator, "generator", spec.run.seed, spec_dir, cluster)
+    labeller = build_stage(spec.labeller, "labeller", spec.run.seed, spec_dir, cluster)
     for stage in (generator, labeller):
         if stage is not None:
             register_llm_secrets(stage.llm)

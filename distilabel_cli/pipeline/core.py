@@ -196,6 +196,7 @@ class Pipeline:
         from distilabel_cli.dataset.checkpoint.session import CheckpointSession, resume_hint
         from distilabel_cli.dataset.io.row_source import iter_rows
         from distilabel_cli.llms.batched import BatchedLLM
+        from distilabel_cli.pipeline.ray import stage_placement
 
         options = options or RunOptions()
         num_generations, batch_size = options.num_generations, options.batch_size
@@ -263,6 +264,7 @@ class Pipeline:
             raise RunInterrupted(f"interrupted: {saved_rows}", details=hint) from None
         finally:
             report.wall_seconds = time.perf_counter() - started
+            report.placement = stage_placement(self.stages)
             report.rows_done = sink.rows if sink is not None else 0
             if session is not None:
                 session.close()

@@ -313,16 +313,16 @@ class Engine:
         cache = self.cache
         if cache is None:
             return exactly(llm, await llm.agenerate(prompt, len(samples), schema), len(samples))
-        keys = [cache.key(llm, prompt, schema, k) for k in samples]
+        keys = cache.keys(llm, prompt, schema, samples)
         found = cache.get(keys)
         for completion in found.values():
             llm.usage.record_cache_hit(completion)
         missing = [key for key in keys if key not in found]
         if missing:
-            asked = await llm.agenerate(prompt, len(missing), schema)
-            for key, completion in zip(missing, exactly(llm, asked, len(missing)), strict=True):
-                found[key] = completion
-                cache.put(key, completion)
+            asked = exactly(llm, await llm.agenerate(prompt, len(missing), schema), len(missing))
+            answers = list(zip(missing, asked, strict=True))
+            found.update(answers)
+            cache.put(answers)
         return [found[key] for key in keys]
 
 

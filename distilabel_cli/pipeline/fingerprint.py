@@ -25,7 +25,8 @@ def llm_fingerprint(llm: LLM, task: Task) -> dict[str, Any]:
     pool = {"members": {str(i): llm_fingerprint(m, task) for i, m in enumerate(members)}}
     return {
         **(pool if members else {}),
-        "backend": type(llm).__name__,
+        # a stand-in for an LLM run elsewhere (a Ray replica) names the real backend
+        "backend": getattr(llm, "backend_name", None) or type(llm).__name__,
         "model": llm.model_name,
         **llm.output_settings(),
         "prompt_format": llm.format_for(task.prompt_format),

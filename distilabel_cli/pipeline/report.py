@@ -45,6 +45,8 @@ class RunReport:
     counts: ParseCounts = field(default_factory=ParseCounts)
     llms: list[LLMReport] = field(default_factory=list)
     wall_seconds: float = 0.0
+    #: Where each stage's Ray replicas ran (node, GPUs); empty for the local engine.
+    placement: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @classmethod
     def for_llms(cls, generator: LLM | None, labeller: LLM | None, **kwargs: Any) -> RunReport:
