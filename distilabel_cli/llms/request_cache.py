@@ -8,9 +8,10 @@ answered requests are stored (a failed one is asked again next time).
 
 The store is one SQLite file in WAL mode (stdlib `sqlite3`): many runs may share it at once,
 a lookup is one indexed read, and a crash loses at most the answers of the last second (they
-are still in the run's checkpoint). Writes are grouped into a transaction per
-`COMMIT_EVERY` answers or `COMMIT_SECONDS`. docs/checkpoints.md says how it relates to the
-checkpoint; bench/bench_cache.py measures its cost.
+are still in the run's checkpoint). A helper thread writes, a transaction per `COMMIT_EVERY`
+answers or `COMMIT_SECONDS`, so the event loop never waits for the disk.
+docs/checkpoints.md says how it relates to the checkpoint; bench/bench_cache.py measures
+its cost.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,8 +84,15 @@ class RequestCache:
                 "folder, or run with --no-cache"
             ) from None
         self.stats = CacheStats()
-        self._pending = 0
-        self._since = 0.0
+        self._unwritten: dict[bytes, bytes] = {}  # stored, not yet in the file: still found
+        self._queue: list[tuple[bytes, bytes, float]] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._written = threading.Condition(self._lock)
+        self._closing = False
+        self._error: BaseException | None = None
+        self._writer = threading.Thread(target=self._write_loop, name="distil-cache", daemon=True)
+        self._writer.start()
 
     @staticmethod
     def keys(
@@ -105,47 +114,90 @@ class RequestCache:
         """The cached answers among `keys`."""
         if not keys:
             return {}
-        marks = ",".join("?" * len(keys))
-        rows = self._db.execute(
-            f"SELECT key, value FROM answers WHERE key IN ({marks})",  # noqa: S608 - only ?s
-            keys,
-        ).fetchall()
-        found = {bytes(key): _completion(value) for key, value in rows}
+        with self._lock:
+            found = {k: _completion(self._unwritten[k]) for k in keys if k in self._unwritten}
+        rest = [k for k in keys if k not in found]
+        if rest:
+            marks = ",".join("?" * len(rest))
+            rows = self._db.execute(
+                f"SELECT key, value FROM answers WHERE key IN ({marks})",  # noqa: S608 - only ?s
+                rest,
+            ).fetchall()
+            found.update((bytes(key), _completion(value)) for key, value in rows)
         self.stats.hits += len(found)
         self.stats.misses += len(keys) - len(found)
         return found
 
     def put(self, answers: list[tuple[bytes, Completion]]) -> None:
-        """Store answered requests (failed ones are not stored: they are asked again)."""
+        """Store answered requests (failed ones are not stored: they are asked again). The
+        file is written by a helper thread, a transaction per `COMMIT_EVERY` answers or
+        `COMMIT_SECONDS`; until then `get` finds them in memory."""
         now = time.time()
         rows = [(key, _value(c), now) for key, c in answers if c.text is not None]
         if not rows:
             return
-        if self._pending == 0:
-            self._db.execute("BEGIN")
-            self._since = time.monotonic()
-        self._db.executemany(
-            "INSERT OR REPLACE INTO answers (key, value, created) VALUES (?, ?, ?)", rows
-        )
+        with self._lock:
+            if self._error is not None:
+                raise DistilError(f"request cache {self.path}: cannot write it ({self._error})")
+            self._queue += rows
+            self._unwritten.update((key, value) for key, value, _ in rows)
+            if len(self._queue) >= COMMIT_EVERY:
+                self._wake.set()
         self.stats.stored += len(rows)
-        self._pending += len(rows)
-        if self._pending >= COMMIT_EVERY or time.monotonic() - self._since > COMMIT_SECONDS:
-            self.commit()
+
+    def _write_loop(self) -> None:
+        """The helper thread: write what `put` queued, with a connection of its own."""
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            while True:
+                self._wake.wait(COMMIT_SECONDS)
+                self._wake.clear()
+                with self._lock:
+                    rows, self._queue = self._queue, []
+                    closing = self._closing
+                if rows:
+                    try:
+                        with db:  # one transaction
+                            db.executemany(
+                                "INSERT OR REPLACE INTO answers (key, value, created) "
+                                "VALUES (?, ?, ?)",
+                                rows,
+                            )
+                    except sqlite3.Error as exc:
+                        self._error = exc
+                with self._lock:
+                    for key, value, _time in rows:
+                        if self._unwritten.get(key) == value:  # (not stored again since)
+                            del self._unwritten[key]
+                    self._written.notify_all()
+                if closing:
+                    return
+        finally:
+            db.close()
 
     def commit(self) -> None:
-        if self._pending:
-            self._db.execute("COMMIT")
-            self._pending = 0
+        """Wait until everything stored so far is in the file."""
+        with self._lock:
+            if not self._queue and not self._unwritten:
+                return
+            self._wake.set()
+            self._written.wait_for(lambda: not self._unwritten or self._error is not None)
 
     def __len__(self) -> int:
+        self.commit()
         return self._db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
 
     def close(self) -> None:
-        """Commit what is pending and close the file."""
-        try:
-            self.commit()
-        finally:
-            self._db.close()
+        """Write what is pending and close the file."""
+        if self._closing:
+            return
+        with self._lock:
+            self._closing = True
+        self._wake.set()
+        self._writer.join()
+        self._db.close()
+        if self._error is not None:
+            raise DistilError(f"request cache {self.path}: cannot write it ({self._error})")
 
 
 def _llm_part(llm: LLM) -> bytes:
