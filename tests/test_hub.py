@@ -52,7 +52,7 @@ def test_push_then_load_restores_data_task_and_card(hub, tmp_path: Path) -> None
     from huggingface_hub import hf_hub_download
 
     card = Path(hf_hub_download("tester/rated", "README.md", repo_type="dataset")).read_text()
-    assert "size_categories: n<1K" in card and "labeller_model: judge" in card
+    assert "size_categories:\n- n<1K" in card and "labeller_model: judge" in card
     assert "configs:" in card  # the data-files config written by `datasets` is kept
     assert "sk-x" not in card and "**********" in card
     run = json.loads(
@@ -127,7 +127,7 @@ def test_run_pushes_to_the_hub_when_the_spec_says_so(hub_server, tmp_path: Path)
         "generator:\n"
         "  llm: {type: llama-cpp, model: embedded, max_new_tokens: 4, seed: 1}\n"
         "  task: {type: text-generation}\n"
-        "output: {path: out, hub: {repo_id: tester/from-run, private: true}}\n"
+        "output: {path: out, hub: {repo_id: tester/from-run, private: true, license: apache-2.0}}\n"
     )
     env = {**os.environ, **hub_env(hub_server, tmp_path / "home")}
     result = subprocess.run(
@@ -144,3 +144,74 @@ def test_run_pushes_to_the_hub_when_the_spec_says_so(hub_server, tmp_path: Path)
     assert {"README.md", "distilabel-task.json", "distil-run.json"} <= set(files)
     card = hub_server.read("tester/from-run", "README.md").decode()
     assert "generator_model: SmolLM2-135M-Instruct" in card
+    assert "license: apache-2.0" in card and "- sft" in card and "- text-generation" in card
+    assert "spec.yaml" in files
+
+
+def test_the_pushed_spec_runs_again_from_the_hub(hub_server, tmp_path: Path) -> None:
+    """`distil run hf://datasets/REPO/spec.yaml` runs the spec a pushed dataset carries, with
+    the token of a saved login (no HF_TOKEN in the environment)."""
+    (tmp_path / "data.jsonl").write_text('{"input": "Say hi."}\n')
+    (tmp_path / "spec.yaml").write_text(
+        "input: {path: data.jsonl}\n"
+        "generator:\n"
+        "  llm: {type: llama-cpp, model: embedded, max_new_tokens: 4, seed: 1}\n"
+        "  task: {type: text-generation}\n"
+        "output: {path: out, hub: {repo_id: tester/rerun, private: true}}\n"
+    )
+    env = {**os.environ, **hub_env(hub_server, tmp_path / "home")}
+    token = env.pop("HF_TOKEN")
+    Path(env["HF_TOKEN_PATH"]).parent.mkdir(parents=True, exist_ok=True)
+    Path(env["HF_TOKEN_PATH"]).write_text(token)  # what `hf auth login` saves
+
+    def distil_run(spec: str, *args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "distilabel_cli", "run", spec, "--no-progress", *args]
+        return subprocess.run(
+            command, cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300
+        )
+
+    first = distil_run("spec.yaml")
+    assert first.returncode == 0, first.stderr
+    again = distil_run(
+        "hf://datasets/tester/rerun/spec.yaml", "--set", "output.hub=null", "--output", "again"
+    )
+    assert again.returncode == 0, again.stderr
+    assert CustomDataset.load_from_disk(tmp_path / "again")["input"] == ["Say hi."]
+    missing = distil_run("hf://datasets/tester/rerun/nope.yaml")
+    assert missing.returncode == 2 and "no such file on the Hub" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+
+def test_pushing_without_any_token_says_how_to_log_in(hub_server, tmp_path: Path) -> None:
+    env = {**os.environ, **hub_env(hub_server, tmp_path / "home")}
+    env.pop("HF_TOKEN")
+    env.pop("HF_API_TOKEN", None)
+    CustomDataset.save_to_disk(rated_dataset(), tmp_path / "d")
+    result = subprocess.run(
+        [sys.executable, "-m", "distilabel_cli", "push-hub", "d", "tester/no-token"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode != 0 and "hf auth login" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("rows", "category"),
+    [
+        (0, "n<1K"),
+        (999, "n<1K"),
+        (1_000, "1K<n<10K"),
+        (150_000, "100K<n<1M"),
+        (1_000_000, "1M<n<10M"),
+        (25_000_000, "10M<n<100M"),
+        (3_000_000_000, "1B<n<10B"),
+    ],
+)
+def test_size_categories_follow_the_hub_for_every_size(rows: int, category: str) -> None:
+    from distilabel_cli.dataset.io.card import size_category
+
+    assert size_category(rows) == category

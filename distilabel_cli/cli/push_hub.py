@@ -19,7 +19,7 @@ def push_hub(
     split: Annotated[str, typer.Option(help="Split name on the Hub.")] = "train",
     debug: Debug = False,
 ) -> None:
-    """Push a dataset folder to the Hugging Face Hub (token: HF_TOKEN or HF_API_TOKEN)."""
+    """Push a dataset folder to the Hugging Face Hub (token: HF_TOKEN, else `hf auth login`)."""
     from datasets import disable_progress_bars
 
     from distilabel_cli.dataset.custom_dataset import CustomDataset

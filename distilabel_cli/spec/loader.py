@@ -13,6 +13,7 @@ from distilabel_cli.errors import SpecError
 from distilabel_cli.spec.env import expand_env
 from distilabel_cli.spec.models import PipelineSpec
 from distilabel_cli.spec.presets import apply_preset
+from distilabel_cli.spec.remote import download_hub_spec, is_hub_spec
 from distilabel_cli.spec.yaml_file import YamlPath, format_path, read_yaml
 
 __all__ = ["SpecSource", "format_path", "load_spec", "read_yaml"]
@@ -120,8 +121,11 @@ def load_spec(
 ) -> tuple[PipelineSpec, SpecSource]:
     """Load, interpolate, override and validate a spec file.
 
-    Raises `SpecError` whose details name file, line and YAML path of each problem.
+    Raises `SpecError` whose details name file, line and YAML path of each problem. `path`
+    may be a spec on the Hub: `hf://datasets/OWNER/NAME/spec.yaml`.
     """
+    if is_hub_spec(str(path)):
+        path = download_hub_spec(str(path))
     path = Path(path)
     data, node = read_yaml(path)
     source = SpecSource(file=str(path), root=node)

@@ -114,11 +114,14 @@ class RunSpec(StrictModel):
 
 
 class HubOutputSpec(StrictModel):
-    """Push the finished dataset to the Hugging Face Hub (token: HF_TOKEN / HF_API_TOKEN)."""
+    """Push the finished dataset to the Hugging Face Hub (token: HF_TOKEN, else `hf auth login`)."""
 
     repo_id: str
     private: bool = False
     split: str = "train"
+    license: str | None = Field(
+        None, description="The dataset's license on its card, e.g. apache-2.0 or cc-by-4.0."
+    )
 
 
 class ArgillaOutputSpec(StrictModel):

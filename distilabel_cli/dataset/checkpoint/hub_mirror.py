@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from distilabel_cli.dataset.checkpoint.store import INPUTS_FILE, MARKER_FILE, META_FILE, ROWS_FILE
-from distilabel_cli.dataset.io.hub import hub_token
+from distilabel_cli.dataset.io.hub import require_hub_token
 from distilabel_cli.errors import DistilError
 
 REMOTE_DIR = "checkpoint"
@@ -29,12 +29,7 @@ class HubCheckpointSync:
         from huggingface_hub import HfApi
         from huggingface_hub.errors import HfHubHTTPError
 
-        token = hub_token(token)
-        if not token:
-            raise DistilError(
-                "checkpoint strategy hf-hub needs a Hub token: set HF_TOKEN or HF_API_TOKEN "
-                "(or extra_kwargs['token'])"
-            )
+        token = require_hub_token(token, "checkpoint strategy hf-hub")
         self.folder, self.repo_id = folder, repo_id
         self.api = HfApi(token=token)
         try:

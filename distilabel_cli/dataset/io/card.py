@@ -13,7 +13,19 @@ if TYPE_CHECKING:
     from distilabel_cli.dataset.custom_dataset import CustomDataset
 
 SECRET_WORDS = ("key", "token", "secret", "password")
-SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"))
+#: The Hub's size categories, by upper bound of rows.
+SIZE_CATEGORIES = (
+    (1_000, "n<1K"),
+    (10_000, "1K<n<10K"),
+    (100_000, "10K<n<100K"),
+    (1_000_000, "100K<n<1M"),
+    (10_000_000, "1M<n<10M"),
+    (100_000_000, "10M<n<100M"),
+    (1_000_000_000, "100M<n<1B"),
+    (10_000_000_000, "1B<n<10B"),
+    (100_000_000_000, "10B<n<100B"),
+    (1_000_000_000_000, "100B<n<1T"),
+)
 
 
 def mask_secret_keys(value: Any) -> Any:
@@ -33,44 +45,63 @@ def mask_secret_keys(value: Any) -> Any:
 
 
 def size_category(rows: int) -> str:
-    return next((name for limit, name in SIZE_CATEGORIES if rows < limit), "100K<n<1M")
+    return next((name for limit, name in SIZE_CATEGORIES if rows < limit), "n>1T")
 
 
-def card_metadata(dataset: CustomDataset) -> dict[str, Any]:
-    """Hub YAML metadata: size, tags, task category, the models used."""
+def card_tags(dataset: CustomDataset) -> list[str]:
+    """`synthetic`, `distil`, the task, and what the rows are for (`dpo`, `sft`, `rlaif`)."""
+    columns = set(dataset.column_names)
+    task = getattr(dataset.task, "task_type", None) if dataset.task is not None else None
+    tags = ["synthetic", "distil", "distilabel", *([task] if task else [])]
+    if {"chosen", "rejected"} <= columns:
+        tags.append("dpo")
+    elif "rating" in columns:
+        tags.append("rlaif")
+    elif "generations" in columns:
+        tags.append("sft")
+    return tags
+
+
+def card_metadata(dataset: CustomDataset, license: str | None = None) -> dict[str, Any]:
+    """Hub YAML metadata: size, tags, task category, license, the models used."""
     run = dataset.run_info or {}
-    models = _models(run)
-    return {
-        "size_categories": size_category(len(dataset)),
-        "tags": [
-            "synthetic",
-            "distil",
-            "distilabel",
-            *(["rlaif"] if "rating" in dataset.column_names else []),
-        ],
+    metadata: dict[str, Any] = {
+        "size_categories": [size_category(len(dataset))],
         "task_categories": ["text-generation"],
+        "tags": card_tags(dataset),
         "distil": mask_secret_keys(
             {
                 "version": __version__,
                 "task": type(dataset.task).__name__ if dataset.task else None,
-                **models,
+                **_models(run),
             }
         ),
     }
+    hub = ((run.get("spec") or {}).get("output") or {}).get("hub") or {}
+    license = license or hub.get("license")
+    if license:
+        metadata["license"] = license
+    return metadata
 
 
 def dataset_card(
-    dataset: CustomDataset, repo_id: str, metadata: dict[str, Any] | None = None
+    dataset: CustomDataset,
+    repo_id: str,
+    metadata: dict[str, Any] | None = None,
+    license: str | None = None,
 ) -> str:
-    """README.md text: YAML metadata (merged over `metadata`) and a human summary; secret
-    keys' values and the run's registered secrets (echoed keys, URL passwords) masked."""
+    """README.md text, made with huggingface_hub's `DatasetCard`: YAML metadata
+    (`DatasetCardData`, merged over `metadata`) and a human summary; secret keys' values and
+    the run's registered secrets (echoed keys, URL passwords) masked."""
+    from huggingface_hub import DatasetCard, DatasetCardData
+
     register_spec_secrets(dataset.run_info)  # URL passwords in a spec saved elsewhere
-    data = {**(metadata or {}), **card_metadata(dataset)}
+    data = DatasetCardData(**{**(metadata or {}), **card_metadata(dataset, license)})
     run = mask_secret_keys(dataset.run_info or {})
     report = run.get("report") or {}
     lines = [
         "---",
-        yaml.safe_dump(data, sort_keys=False, allow_unicode=True).rstrip(),
+        data.to_yaml(),
         "---",
         "",
         f"# {repo_id.split('/')[-1]}",
@@ -108,7 +139,28 @@ def dataset_card(
         "```",
         "",
     ]
-    return redact("\n".join(lines))
+    if run.get("spec"):
+        lines += [
+            "The spec is also in this repo as `spec.yaml`: rerun it with",
+            f"`distil run hf://datasets/{repo_id}/spec.yaml`.",
+            "",
+        ]
+    return redact(str(DatasetCard("\n".join(lines))))
+
+
+def rerunnable_spec(spec: dict[str, Any]) -> str:
+    """The run's spec as YAML that `distil run` takes again: masked secrets are left out
+    (the rerun reads its keys from the environment, as the original did)."""
+
+    def without_masked(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: without_masked(v) for k, v in value.items() if v != MASK}
+        if isinstance(value, list):
+            return [without_masked(v) for v in value]
+        return value
+
+    clean = without_masked(mask_secret_keys(spec))
+    return redact(yaml.safe_dump(clean, sort_keys=False, allow_unicode=True))
 
 
 def _models(run: dict[str, Any]) -> dict[str, str]:

@@ -8,17 +8,39 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from distilabel_cli.dataset.custom_dataset import RUN_SIDECAR, TASK_SIDECAR
-from distilabel_cli.dataset.io.card import dataset_card
+from distilabel_cli.dataset.io.card import dataset_card, rerunnable_spec
 from distilabel_cli.errors import DistilError, HubPushError
 from distilabel_cli.tasks import task_from_sidecar
+
+#: The run's spec in a pushed dataset's repo.
+SPEC_FILE = "spec.yaml"
 
 if TYPE_CHECKING:
     from distilabel_cli.dataset.custom_dataset import CustomDataset  # noqa: F401
 
 
 def hub_token(token: str | None = None) -> str | None:
-    """An explicit token, else `HF_TOKEN`, else `HF_API_TOKEN` (None: the client's own login)."""
-    return token or os.environ.get("HF_TOKEN") or os.environ.get("HF_API_TOKEN")
+    """The Hub token: an explicit one, else `HF_TOKEN`, else `HF_API_TOKEN`, else the login
+    saved by `hf auth login` (`huggingface_hub.get_token`); None when there is none. A token
+    found is registered as a secret, so that it is masked wherever distil writes."""
+    from huggingface_hub import get_token
+
+    from distilabel_cli.redact import register_secret
+
+    found = token or os.environ.get("HF_TOKEN") or os.environ.get("HF_API_TOKEN") or get_token()
+    if found:
+        register_secret(found)
+    return found or None
+
+
+def require_hub_token(token: str | None, purpose: str) -> str:
+    """`hub_token`, or one clear error saying how to log in."""
+    found = hub_token(token)
+    if not found:
+        raise DistilError(
+            f"{purpose} needs a Hugging Face token: run `hf auth login` (or set HF_TOKEN)"
+        )
+    return found
 
 
 def push_dataset(
@@ -33,7 +55,7 @@ def push_dataset(
     from datasets import Dataset
     from huggingface_hub import CommitOperationAdd, DatasetCard, HfApi
 
-    token = hub_token(token)
+    token = require_hub_token(token, f"pushing to the Hub repo {repo_id!r}")
     try:
         Dataset.push_to_hub(dataset, repo_id, private=private, token=token, split=split)
         existing = DatasetCard.load(repo_id, repo_type="dataset", token=token).data.to_dict()
@@ -46,6 +68,9 @@ def push_dataset(
             operations.append(
                 CommitOperationAdd(RUN_SIDECAR, json.dumps(dataset.run_info, indent=2).encode())
             )
+        spec = (dataset.run_info or {}).get("spec")
+        if spec:  # rerun with `distil run hf://datasets/REPO/spec.yaml`
+            operations.append(CommitOperationAdd(SPEC_FILE, rerunnable_spec(spec).encode()))
         api = HfApi(token=token)
         api.create_commit(
             repo_id,
