@@ -56,6 +56,7 @@ COMMANDS = [
     "push-argilla",
     "pull-argilla",
     "recover",
+    "report",
 ]
 
 

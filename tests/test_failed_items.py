@@ -172,15 +172,20 @@ def test_run_with_many_failures_exits_1_after_writing(tmp_path: Path) -> None:
         spec = generator_only(server.base_url, "{num_generations: 1}", off)
         (tmp_path / "spec.yaml").write_text(spec)
         result = distil("run", "spec.yaml", "--no-progress", cwd=tmp_path)
+        report = tmp_path / "out" / "data" / "report.html"
+        assert report.is_file() and "planned 500" in report.read_text()  # failures by reason
         spec = generator_only(server.base_url, "{max_failed_fraction: 0.9}", off)
         (tmp_path / "spec.yaml").write_text(spec)
         # the same requests again (with the cache, only the 30 % that fail would be asked,
         # all in a row, and the circuit breaker would rightly stop the run)
-        tolerant = distil("run", "spec.yaml", "--no-progress", "--no-cache", cwd=tmp_path)
+        tolerant = distil(
+            "run", "spec.yaml", "--no-progress", "--no-cache", "--no-report", cwd=tmp_path
+        )
     assert result.returncode == 1, result.stderr
     assert "requests failed" in result.stderr and "max_failed_fraction" in result.stderr
     assert (tmp_path / "out" / "data" / "state.json").is_file()
     assert tolerant.returncode == 0, tolerant.stderr
+    assert not report.exists()  # --no-report
 
 
 @pytest.mark.parametrize("labeller", [False, True])

@@ -17,7 +17,7 @@ from conftest import REPO
 import distilabel_cli
 
 #: Never loaded by `import distilabel_cli` (issue #14's list).
-HEAVY = ("datasets", "pyarrow", "torch", "llama_cpp", "argilla", "aiohttp")
+HEAVY = ("datasets", "pyarrow", "torch", "llama_cpp", "argilla", "aiohttp", "matplotlib")
 
 #: Runs `distil ARGS` in this interpreter, then prints the heavy top-level packages loaded.
 PROBE = """

@@ -15,6 +15,7 @@ from distilabel_cli.cli.argilla import pull_argilla, push_argilla
 from distilabel_cli.cli.binarize import binarize
 from distilabel_cli.cli.push_hub import push_hub
 from distilabel_cli.cli.recover import recover
+from distilabel_cli.cli.report import report
 from distilabel_cli.cli.run import run
 from distilabel_cli.cli.schema import schema
 from distilabel_cli.cli.validate import validate
@@ -35,6 +36,7 @@ app.command(name="push-hub")(push_hub)
 app.command(name="push-argilla")(push_argilla)
 app.command(name="pull-argilla")(pull_argilla)
 app.command()(recover)
+app.command()(report)
 
 
 def _print_version(value: bool) -> None:

@@ -44,6 +44,10 @@ def run(
             help="Take answers to requests asked before from the request cache (run.cache).",
         ),
     ] = True,
+    report: Annotated[
+        bool,
+        typer.Option("--report/--no-report", help="Write report.html beside the data."),
+    ] = True,
     ray: Annotated[
         str | None,
         typer.Option(
@@ -72,6 +76,8 @@ def run(
         overrides.append(f"output.path={json.dumps(output)}")
     if not cache:
         overrides.append("run.cache=false")
+    if not report:
+        overrides.append("output.report=false")
     if ray is not None:
         overrides += ["run.engine=ray", f"run.ray.address={json.dumps(ray)}"]
     console = Console()
@@ -99,5 +105,7 @@ def run(
             console.print("[dim]dry run: nothing was written[/dim]")
             return
         console.print(summary_table(outcome.report, str(outcome.output)))
+        if outcome.report_path:
+            console.print(f"report: {outcome.report_path}")
         if outcome.hub_url:
             console.print(f"pushed to {outcome.hub_url}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,6 +43,7 @@ class RunOutcome:
     report: RunReport
     output: Path | None
     hub_url: str | None = None
+    report_path: Path | None = None
 
 
 def run_spec(
@@ -126,10 +128,27 @@ def run_spec(
         pipeline.close()
     result = finish_or_keep(sinks[0], pipeline.output_task(), run_record(spec, report), checkpoint)
     outcome = RunOutcome(result, report, output)
+    if spec.output.report:
+        outcome.report_path = write_run_report(output)
     if report.failed_fraction > spec.run.max_failed_fraction:
         raise RunFailed(outcome, spec.run.max_failed_fraction, checkpoint)
     outcome.hub_url = push_output(result, spec)
     return outcome
+
+
+def write_run_report(output: Path) -> Path | None:
+    """`report.html` in the dataset folder; a report that cannot be made is a warning, not a
+    failed run (the dataset is written): `distil report` can make it later."""
+    from distilabel_cli.report import write_report
+
+    try:
+        return write_report(output)
+    except (DistilError, OSError, ValueError) as exc:
+        reason = exc.message if isinstance(exc, DistilError) else str(exc)
+        logging.getLogger("distil").warning(
+            "could not write the report of %s (%s); try: distil report %s", output, reason, output
+        )
+        return None
 
 
 def checkpoint_for(spec: PipelineSpec, resume: ResumeMode) -> DatasetCheckpoint | None:

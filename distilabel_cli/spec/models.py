@@ -144,6 +144,9 @@ class OutputSpec(StrictModel):
     argilla: ArgillaOutputSpec | None = Field(
         None, description="Also push the dataset to Argilla for review."
     )
+    report: bool = Field(
+        True, description="Write report.html (distil report) into the dataset folder at the end."
+    )
 
 
 class CheckpointSpec(StrictModel):
