@@ -99,3 +99,7 @@ class HubPushError(DistilError):
 class MissingExtraError(DistilError):
     """An optional extra (ray, sentence-transformers, the default model package, ...) is not
     installed."""
+
+
+class BudgetReached(RunAborted):
+    """`run.max_cost` was reached: no new row was started, the rows in flight finished."""

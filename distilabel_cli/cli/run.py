@@ -37,6 +37,17 @@ def run(
             help="Also ask again for answers an earlier run got but could not parse.",
         ),
     ] = False,
+    estimate: Annotated[
+        bool,
+        typer.Option(
+            "--estimate",
+            help="Run the first rows (--estimate-rows), then print the requests, tokens and "
+            "cost of the whole input, online and with the Batch API; writes no dataset.",
+        ),
+    ] = False,
+    estimate_rows: Annotated[
+        int, typer.Option(min=1, help="Rows --estimate measures.", show_default=True)
+    ] = 5,
     cache: Annotated[
         bool,
         typer.Option(
@@ -86,6 +97,12 @@ def run(
         if fresh and resume:
             raise DistilError("--fresh and --resume exclude each other")
         spec, source = load_spec(config, overrides)
+        if estimate:
+            from distilabel_cli.pipeline.estimate import estimate_spec
+            from distilabel_cli.pipeline.progress import estimate_table
+
+            console.print(estimate_table(estimate_spec(spec, source, estimate_rows)))
+            return
         mode = "fresh" if fresh else "require" if resume else "auto"
         try:
             outcome = run_spec(

@@ -58,6 +58,8 @@ class RunOptions:
     retry_unparsed: bool = False
     #: The request cache: a `RequestCache`, a folder, True (the default folder) or None.
     cache: RequestCache | str | Path | bool | None = None
+    #: A budget: no new row starts once the run's cost reaches it (None: no budget).
+    max_cost: float | None = None
 
 
 class Pipeline:
@@ -224,6 +226,8 @@ class Pipeline:
         )
         report.counts = engine.counts
         self.last_report = report
+        if options.max_cost is not None:
+            engine.stop_reason = _budget(report, options.max_cost)
         session = None
         if checkpoint is not None:
             session = CheckpointSession(
@@ -307,9 +311,12 @@ class Pipeline:
             "generating": session.saved_generations if session else 0,
             "labelling": session.saved_labels if session else 0,
         }
+        from distilabel_cli.llms.prices import pricing_for
+
         usages = {bars[role]: stage.llm.usage for role, stage in self.stages.items()}
+        prices = {bars[role]: pricing_for(stage.llm) for role, stage in self.stages.items()}
         stages = {bars[role]: done[bars[role]] for role in self.stages}
-        return RunProgress(rows, stages, usages=usages)
+        return RunProgress(rows, stages, usages=usages, prices=prices)
 
     def features(self) -> Features:
         """Types of the added columns (contract: lists align with the generations)."""
@@ -350,6 +357,28 @@ def _can_label(task: Task) -> bool:
     from distilabel_cli.tasks.custom import CustomTask
 
     return task.is_labeller or isinstance(task, CustomTask)
+
+
+def _budget(report: RunReport, max_cost: float) -> Callable[[], str | None]:
+    """Why no new row may start once the run's cost reached `max_cost` (checked per row)."""
+    unpriced = [r.model for r in report.llms if r.pricing is None]
+    if unpriced:
+        raise DistilError(
+            f"run.max_cost: no price is known for {', '.join(unpriced)}; give the LLM a "
+            "`pricing:` block (input_per_million, output_per_million)"
+        )
+
+    def reached() -> str | None:
+        spent = report.cost or 0.0
+        if spent < max_cost:
+            return None
+        return (
+            f"the run's cost reached its budget: {spent:.4f} spent, run.max_cost is "
+            f"{max_cost:g}; no new row was started. Raise it (--set run.max_cost=...) and run "
+            "the same command again to go on"
+        )
+
+    return reached
 
 
 def _request_cache(cache: RequestCache | str | Path | bool | None) -> RequestCache | None:

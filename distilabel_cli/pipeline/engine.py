@@ -28,6 +28,7 @@ from distilabel_cli.columns import (
     RAW_LABELLING,
 )
 from distilabel_cli.errors import (
+    BudgetReached,
     DistilError,
     FatalLLMError,
     RunAborted,
@@ -90,6 +91,8 @@ class Engine:
     retry_unparsed: bool = False
     #: Answers by request content: what it holds is not asked (nor paid for) again.
     cache: RequestCache | None = None
+    #: Says why no new row may start (e.g. the run's budget is spent); None: go on.
+    stop_reason: Callable[[], str | None] | None = None
 
     def __post_init__(self) -> None:
         self.generator = Stage.of(self.generator, "generator")
@@ -162,9 +165,12 @@ class Engine:
                 slots.release()
             emit_ready()
 
+        stopped: str | None = None
         try:
             async with asyncio.TaskGroup() as group:
                 for index, row in rows:
+                    if self.stop_reason is not None and (stopped := self.stop_reason()):
+                        break  # the rows in flight finish (they are paid for); no new one
                     columns = saved(index, row) or {}
                     plan = self.plan(row, columns)
                     while len(waiting) >= reorder_limit:
@@ -186,6 +192,8 @@ class Engine:
         finally:
             for llm in self._llms():
                 await llm.aclose()
+        if stopped:
+            raise BudgetReached(stopped)
 
     def plan(self, row: dict[str, Any], saved: dict[str, Any]) -> RowPlan:
         """What `row` still needs after the columns `saved` for it."""

@@ -41,6 +41,14 @@ class TokenRateColumn(ProgressColumn):
         return Text(f"{tokens / elapsed:,.0f} tok/s", style="magenta")
 
 
+class CostColumn(ProgressColumn):
+    """What the stage's LLM has cost so far (blank when its price is unknown)."""
+
+    def render(self, task: Task) -> Text:
+        cost = task.fields.get("cost")
+        return Text("" if cost is None else f"${cost:,.4f}", style="yellow")
+
+
 class RunProgress:
     """Progress bars (done/total, rows/s, output tokens/s, ETA) for generation and labelling."""
 
@@ -50,10 +58,12 @@ class RunProgress:
         stages: dict[str, int],
         console: Console | None = None,
         usages: dict[str, Any] | None = None,
+        prices: dict[str, Any] | None = None,
     ) -> None:
         """`stages` maps each stage name to the rows already done (resumed); `usages` each
-        stage name to its LLM's `Usage` (for tokens/s)."""
+        stage name to its LLM's `Usage` (for tokens/s), `prices` to its `Pricing` (or None)."""
         self.usages = usages or {}
+        self.prices = prices or {}
         self.progress = Progress(
             TextColumn("[bold]{task.description:<10}"),
             BarColumn(),
@@ -61,6 +71,7 @@ class RunProgress:
             TaskProgressColumn(),
             RateColumn(),
             TokenRateColumn(),
+            CostColumn(),
             TimeElapsedColumn(),
             TextColumn("ETA"),
             TimeRemainingColumn(),
@@ -77,11 +88,12 @@ class RunProgress:
             bar = self.bars.get(stage)
             if bar is None:
                 return None
-            usage = self.usages.get(stage)
+            usage, price = self.usages.get(stage), self.prices.get(stage)
 
             def step(_index: int, _columns: dict[str, Any]) -> None:
                 tokens = usage.output_tokens if usage is not None else 0
-                self.progress.update(bar, advance=1, tokens=tokens)
+                cost = price.cost(usage) if price is not None and usage is not None else None
+                self.progress.update(bar, advance=1, tokens=tokens, cost=cost)
 
             return step
 
@@ -158,3 +170,30 @@ def _extra(retried: int, skipped: int) -> str:
     if skipped:
         parts.append(f"{skipped} not sent (input missing or unusable)")
     return f"; {', '.join(parts)}" if parts else ""
+
+
+def estimate_table(estimate: Any) -> Table:
+    """`distil run --estimate`: items, tokens and cost per stage for the whole input."""
+
+    def money(value: float | None) -> str:
+        return "unknown (no price)" if value is None else f"{value:,.4f}"
+
+    table = Table(
+        title=f"estimate for {estimate.rows:,} rows (measured on {estimate.measured_rows})",
+        title_justify="left",
+    )
+    for column in ("stage", "model", "items", "input tokens", "output tokens", "cost"):
+        table.add_column(column, justify="right" if "tokens" in column else "left")
+    table.add_column("cost, Batch API")
+    for stage in estimate.stages:
+        table.add_row(
+            stage.role,
+            stage.model,
+            f"{stage.items:,}",
+            f"{stage.input_tokens:,}",
+            f"{stage.output_tokens:,}",
+            money(stage.cost),
+            money(stage.batch_cost) if stage.batch else "no Batch API",
+        )
+    table.add_row("total", "", "", "", "", money(estimate.cost), "")
+    return table

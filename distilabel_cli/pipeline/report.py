@@ -50,8 +50,10 @@ class RunReport:
 
     @classmethod
     def for_llms(cls, generator: LLM | None, labeller: LLM | None, **kwargs: Any) -> RunReport:
+        from distilabel_cli.llms.prices import pricing_for
+
         llms = [
-            LLMReport(role, llm.model_name, llm.usage, llm.pricing)
+            LLMReport(role, llm.model_name, llm.usage, pricing_for(llm))
             for role, llm in (("generator", generator), ("labeller", labeller))
             if llm is not None
         ]

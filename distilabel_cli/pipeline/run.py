@@ -104,6 +104,7 @@ def run_spec(
             checkpoint_strategy=checkpoint,
             retry_unparsed=retry_unparsed,
             cache=spec.run.cache,
+            max_cost=spec.run.max_cost,
         )
         report = pipeline.run_into(output_folder, dataset, options)
     except RunAborted as exc:

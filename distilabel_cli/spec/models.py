@@ -97,6 +97,12 @@ class RunSpec(StrictModel):
         description="A run whose failed requests exceed this share of its requests exits 1 "
         "(after writing what it made); rerunning asks again for the failed items.",
     )
+    max_cost: float | None = Field(
+        None,
+        gt=0,
+        description="Budget (in the currency of the prices, USD for known models): no new row "
+        "starts once the run's cost reaches it; rerun with a higher budget to resume.",
+    )
     cache: bool | str = Field(
         True,
         description="The request cache: true (DISTIL_CACHE_DIR, else ~/.cache/distil/requests), "
