@@ -7,11 +7,31 @@ import json
 import typer
 
 
-def schema() -> None:
-    """Print the JSON Schema of the pipeline spec on stdout."""
+#: The schema file shipped in the repository (kept equal to `distil schema` by a test);
+#: every shipped config names it on its first line for editors (yaml-language-server).
+SCHEMA_FILE = "distil.schema.json"
+
+
+def spec_schema() -> str:
+    """The JSON Schema of the pipeline spec, as text."""
     from distilabel_cli.spec.models import PipelineSpec
 
     document = PipelineSpec.model_json_schema()
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "distil pipeline spec (version 1)"
-    typer.echo(json.dumps(document, indent=2))
+    return json.dumps(document, indent=2)
+
+
+def schema() -> None:
+    """Print the JSON Schema of the pipeline spec on stdout.
+
+    Examples:
+
+        distil schema > distil.schema.json
+
+    and, as the first line of a spec, for completion and checks in editors (VS Code's YAML
+    extension, any yaml-language-server client):
+
+        # yaml-language-server: $schema=./distil.schema.json
+    """
+    typer.echo(spec_schema())
