@@ -6,7 +6,6 @@ import json
 
 import typer
 
-
 #: The schema file shipped in the repository (kept equal to `distil schema` by a test);
 #: every shipped config names it on its first line for editors (yaml-language-server).
 SCHEMA_FILE = "distil.schema.json"

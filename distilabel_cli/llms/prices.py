@@ -16,8 +16,9 @@ from distilabel_cli.llms.base import Pricing
 if TYPE_CHECKING:
     from distilabel_cli.llms.base import LLM
 
-#: Backends (by their class's `provider` attribute or name) and the genai-prices provider.
-PROVIDERS = {"OpenAILLM": "openai", "AzureOpenAILLM": "azure", "OpenAIBatchLLM": "openai"}
+#: Backends (by `backend_name`, else class name) and their genai-prices provider. The Batch
+#: API backend names itself OpenAILLM and says `batch_api`: its known price is halved.
+PROVIDERS = {"OpenAILLM": "openai", "AzureOpenAILLM": "azure"}
 #: The Batch API's price as a share of the online price.
 BATCH_DISCOUNT = 0.5
 
@@ -30,7 +31,13 @@ def pricing_for(llm: LLM) -> Pricing | None:
     provider = PROVIDERS.get(backend)
     if provider is None:
         return None
-    return known_pricing(provider, llm.model_name)
+    online = known_pricing(provider, llm.model_name)
+    if online is None or not getattr(llm, "batch_api", False):
+        return online
+    return Pricing(
+        input_per_million=online.input_per_million * BATCH_DISCOUNT,
+        output_per_million=online.output_per_million * BATCH_DISCOUNT,
+    )
 
 
 @lru_cache(maxsize=64)

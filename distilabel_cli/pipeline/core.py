@@ -218,6 +218,10 @@ class Pipeline:
         )
         generating, labelling = self.stage("generator"), self.stage("labeller")
         cache = _request_cache(options.cache)
+        for llm in self._llms():  # the Batch API backend keeps its batches beside the cache
+            use_state_folder = getattr(llm, "use_state_folder", None)
+            if use_state_folder is not None and cache is not None:
+                use_state_folder(cache.folder / "batches")
         engine = Engine(
             generating, labelling, num_generations, retry_unparsed=retry_unparsed, cache=cache
         )

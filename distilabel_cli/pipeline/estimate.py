@@ -60,11 +60,45 @@ class Estimate:
         return None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
 
 
+#: Options only the Batch API backend has (left out when a sample runs online).
+BATCH_ONLY_OPTIONS = (
+    "batch_window_seconds",
+    "batch_max_requests",
+    "batch_poll_seconds",
+    "online_fallback",
+)
+
+
+def online_equivalent(spec: PipelineSpec) -> PipelineSpec:
+    """`spec` with every `openai-batch` LLM as the plain `openai` LLM of the same options: a
+    few sample rows (`--estimate`, `--dry-run`) must not wait hours for a batch. The answers
+    have the same request-cache keys, so the real run does not pay for them again."""
+    data = spec.model_dump(mode="json", exclude_unset=True)
+    changed = False
+    for role in ("generator", "labeller"):
+        llm = (data.get(role) or {}).get("llm")
+        if isinstance(llm, dict) and llm.get("type") == "openai-batch":
+            llm["type"] = "openai"
+            llm["concurrency"] = min(int(llm.get("concurrency") or 16), 64)
+            for key in BATCH_ONLY_OPTIONS:
+                llm.pop(key, None)
+            changed = True
+    if not changed:
+        return spec
+    for role in ("generator", "labeller"):  # secrets are SecretStr: dumped masked
+        llm = (data.get(role) or {}).get("llm")
+        original = getattr(getattr(spec, role), "llm", None) if getattr(spec, role) else None
+        if isinstance(llm, dict) and original is not None and getattr(original, "api_key", None):
+            llm["api_key"] = original.api_key.get_secret_value()
+    return PipelineSpec.model_validate(data)
+
+
 def estimate_spec(
     spec: PipelineSpec, source: SpecSource, sample_rows: int = DEFAULT_SAMPLE_ROWS
 ) -> Estimate:
     """Run the first `sample_rows` rows and scale what they used to the whole input."""
     register_spec_secrets(spec)
+    spec = online_equivalent(spec)
     spec_dir = Path(source.file).parent
     tasks = check_tasks(spec, source)
     dataset = load_input(spec.input, spec_dir)

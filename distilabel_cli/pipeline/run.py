@@ -76,6 +76,10 @@ def run_spec(
     check_columns(spec, source, tasks, dataset.column_names)
     if dry_run:
         dataset = dataset.select(range(min(1, len(dataset))))
+    if dry_run:
+        from distilabel_cli.pipeline.estimate import online_equivalent
+
+        spec = online_equivalent(spec)  # one row must not wait for a Batch API batch
     pipeline = build_pipeline(spec, spec_dir)
     if dry_run:
         try:
