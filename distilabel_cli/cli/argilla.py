@@ -63,7 +63,12 @@ def push_argilla(
     ] = None,
     debug: Debug = False,
 ) -> None:
-    """Push a generated or labelled dataset to Argilla for human review (create or append)."""
+    """Push a generated or labelled dataset to Argilla for human review (create or append).
+
+    [bold]Examples[/bold]
+
+      distil push-argilla outputs/quickstart --name quickstart --workspace admin
+    """
     from datasets import disable_progress_bars
 
     from distilabel_cli.dataset.argilla import to_argilla
@@ -96,7 +101,12 @@ def pull_argilla(
     api_key: ApiKey = None,
     debug: Debug = False,
 ) -> None:
-    """Pull a reviewed dataset: human ratings replace the AI ones where submitted."""
+    """Pull a reviewed dataset: human ratings replace the AI ones where submitted.
+
+    [bold]Examples[/bold]
+
+      distil pull-argilla --name quickstart --workspace admin --output outputs/reviewed
+    """
     from datasets import disable_progress_bars
 
     from distilabel_cli.dataset.argilla import pull_from_argilla

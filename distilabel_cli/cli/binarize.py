@@ -25,6 +25,10 @@ class Strategy(StrEnum):
     worst = "worst"
 
 
+#: Hub tags of the pairs' dataset card.
+DPO_TAGS = ("dpo", "preference", "dpo-implicit")
+
+
 class Format(StrEnum):
     arrow = "arrow"
     jsonl = "jsonl"
@@ -52,7 +56,9 @@ def binarize(
         bool, typer.Option("--keep-ties", help="Keep pairs whose two ratings are equal.")
     ] = False,
     sft: Annotated[bool, typer.Option("--sft", help="Add a `messages` column (= chosen).")] = False,
-    seed: Annotated[int | None, typer.Option(help="Seed for the random strategy.")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed for the random strategy and the --test-size split.")
+    ] = None,
     min_margin: Annotated[
         float | None, typer.Option(help="Drop pairs whose rating gap is smaller than this.", min=0)
     ] = None,
@@ -71,19 +77,49 @@ def binarize(
         str | None,
         typer.Option(help="Also push the pairs to this Hub dataset repo (token: HF_TOKEN)."),
     ] = None,
+    private: Annotated[
+        bool, typer.Option("--private", help="Create the --push repo as private.")
+    ] = False,
+    split: Annotated[
+        str | None, typer.Option(help="The split name on the Hub (default: train).")
+    ] = None,
+    test_size: Annotated[
+        float | None,
+        typer.Option(
+            help="Hold out this fraction of the prompts as a `test` split (a prompt's pairs "
+            "stay in one split).",
+            min=0,
+            max=1,
+        ),
+    ] = None,
     debug: Debug = False,
 ) -> None:
-    """Binarize a rated dataset into chosen/rejected pairs for DPO (TRL format)."""
+    """Binarize a rated dataset into chosen/rejected pairs for DPO (TRL format).
+
+    [bold]Examples[/bold]
+
+      distil binarize outputs/quickstart --strategy worst --output outputs/pairs
+
+      distil binarize outputs/quickstart --test-size 0.1 --seed 1 --push me/pairs --private
+      [dim]# train/test splits, pushed with a dpo-tagged card[/dim]
+    """
     from datasets import disable_progress_bars
     from rich.console import Console
 
     from distilabel_cli.dataset.binarize.columns import BinarizeColumns
     from distilabel_cli.dataset.binarize.core import binarize as binarize_dataset
     from distilabel_cli.dataset.io.inputs import load_input
+    from distilabel_cli.dataset.split import check_test_size
     from distilabel_cli.spec.models import InputSpec
 
     disable_progress_bars()
     with user_errors(debug):
+        if private and not push:
+            raise DistilError("--private applies to the repo of --push; add --push REPO_ID")
+        if split is not None and test_size is not None:
+            raise DistilError("--split names the one split pushed; --test-size makes train/test")
+        if test_size is not None:
+            check_test_size(test_size)
         target = output or Path(f"{Path(input_path.rstrip('/')).stem}-binarized")
         _check_output(input_path, target, fmt)
         dataset = load_input(InputSpec(path=input_path))
@@ -97,12 +133,20 @@ def binarize(
             min_margin=min_margin,
             columns=columns,
         )
-        written = write(result.dataset, target, fmt)
+        splits = _splits(result.dataset, split or "train", test_size, seed or 0)
+        written = write(splits, target, fmt)
         console = Console()
         console.print(summary_table(result.summary, min_margin))
-        console.print(f"wrote {result.summary.pairs_out} pairs to {written}")
+        counts = ", ".join(f"{len(part)} {name}" for name, part in splits.items())
+        where = ", ".join(str(path) for path in written)
+        pairs = f"{result.summary.pairs_out} pairs" + (f" ({counts})" if test_size else "")
+        console.print(f"wrote {pairs} to {where}")
         if push:
-            console.print(f"pushed to {result.dataset.push_to_hub(push)}")
+            from distilabel_cli.dataset.export.write import push_splits
+
+            task = result.dataset.task
+            url = push_splits(splits, push, private=private, tags=DPO_TAGS, task=task)
+            console.print(f"pushed to {url}")
 
 
 def _check_output(input_path: str, target: Path, fmt: Format) -> None:
@@ -118,24 +162,34 @@ def _check_output(input_path: str, target: Path, fmt: Format) -> None:
     if target.is_file():
         raise DistilError(f"--output {target}: is a file; expected a folder")
     replaced = fmt is Format.arrow and target.is_dir() and any(target.iterdir())
-    if replaced and not (target / "state.json").is_file():
+    saved = (target / "state.json").is_file() or (target / "dataset_dict.json").is_file()
+    if replaced and not saved:
         raise DistilError(
             f"--output {target}: folder exists and is not a saved dataset; choose another"
         )
 
 
-def write(dataset: CustomDataset, target: Path, fmt: Format) -> Path:
-    """Save as an Arrow folder (with task sidecar) or one .jsonl/.parquet file in `target`."""
-    if fmt is Format.arrow:
-        dataset.save_to_disk(target)
-        return target
-    target.mkdir(parents=True, exist_ok=True)
-    path = target / f"data.{fmt.value}"
-    if fmt is Format.jsonl:
-        dataset.to_json(str(path), lines=True, force_ascii=False)
-    else:
-        dataset.to_parquet(str(path))
-    return path
+def _splits(
+    pairs: CustomDataset, name: str, test_size: float | None, seed: int
+) -> dict[str, CustomDataset]:
+    """`{name: pairs}`, or train/test split by prompt; each keeps the task."""
+    from distilabel_cli.dataset.custom_dataset import CustomDataset
+    from distilabel_cli.dataset.split import split_by_prompt
+
+    if test_size is None:
+        return {name: pairs}
+    parts = split_by_prompt(pairs, "prompt", test_size, seed)
+    return {key: CustomDataset.from_dataset(part, pairs.task) for key, part in parts.items()}
+
+
+def write(splits: dict[str, CustomDataset], target: Path, fmt: Format) -> list[Path]:
+    """Save as an Arrow folder (with task sidecar; a DatasetDict for several splits) or
+    `data.jsonl`/`data.parquet` in `target` (`data.train.jsonl`, `data.test.jsonl`, ...)."""
+    from distilabel_cli.dataset.export.write import write_splits
+
+    task = next(iter(splits.values())).task
+    path = target if fmt is Format.arrow else target / f"data.{fmt.value}"
+    return write_splits(splits, path, task=task)
 
 
 def summary_table(summary: BinarizeSummary, min_margin: float | None) -> Table:

@@ -12,7 +12,11 @@ import typer
 
 from distilabel_cli._version import __version__
 from distilabel_cli.cli.argilla import pull_argilla, push_argilla
+from distilabel_cli.cli.batches import batches
 from distilabel_cli.cli.binarize import binarize
+from distilabel_cli.cli.export import export
+from distilabel_cli.cli.info import info
+from distilabel_cli.cli.logs import with_logging_options
 from distilabel_cli.cli.push_hub import push_hub
 from distilabel_cli.cli.recover import recover
 from distilabel_cli.cli.report import report
@@ -24,19 +28,26 @@ app = typer.Typer(
     name="distil",
     help="Build synthetic and AI-feedback datasets for LLM training from YAML pipeline specs.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
-app.command()(run)
-app.command()(validate)
-app.command()(schema)
-app.command()(binarize)
-app.command(name="push-hub")(push_hub)
-app.command(name="push-argilla")(push_argilla)
-app.command(name="pull-argilla")(pull_argilla)
-app.command()(recover)
-app.command()(report)
+COMMANDS = {
+    "run": run,
+    "validate": validate,
+    "schema": schema,
+    "binarize": binarize,
+    "export": export,
+    "info": info,
+    "report": report,
+    "push-hub": push_hub,
+    "push-argilla": push_argilla,
+    "pull-argilla": pull_argilla,
+    "recover": recover,
+    "batches": batches,
+}
+for name, command in COMMANDS.items():  # every command takes -v/-q/--log-file
+    app.command(name=name)(with_logging_options(command))
 
 
 def _print_version(value: bool) -> None:

@@ -23,11 +23,11 @@ def info(
     """Print what a dataset folder holds: rows, columns, task, the spec and run it came from,
     tokens, cost and the other files beside the data.
 
-    Examples:
+    [bold]Examples[/bold]
 
-        distil info outputs/quickstart
+      distil info outputs/quickstart
 
-        distil info outputs/quickstart --json | jq .run.cost
+      distil info outputs/quickstart --json
     """
     from datasets import disable_progress_bars
     from rich.console import Console

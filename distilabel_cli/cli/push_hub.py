@@ -19,7 +19,12 @@ def push_hub(
     split: Annotated[str, typer.Option(help="Split name on the Hub.")] = "train",
     debug: Debug = False,
 ) -> None:
-    """Push a dataset folder to the Hugging Face Hub (token: HF_TOKEN, else `hf auth login`)."""
+    """Push a dataset folder to the Hugging Face Hub (token: HF_TOKEN, else `hf auth login`).
+
+    [bold]Examples[/bold]
+
+      distil push-hub outputs/quickstart me/quickstart --private
+    """
     from datasets import disable_progress_bars
 
     from distilabel_cli.dataset.custom_dataset import CustomDataset

@@ -27,7 +27,14 @@ def recover(
     ] = None,
     debug: Debug = False,
 ) -> None:
-    """Save the rows a checkpoint holds so far (every finished row) as a dataset folder."""
+    """Save the rows a checkpoint holds so far (every finished row) as a dataset folder.
+
+    [bold]Examples[/bold]
+
+      distil recover outputs/quickstart.checkpoint --output outputs/so-far
+
+      distil recover hf://datasets/me/run-ckpt --output outputs/so-far --format jsonl
+    """
     from datasets import disable_progress_bars
 
     from distilabel_cli.dataset.checkpoint.as_dataset import load_checkpoint_dataset

@@ -33,7 +33,15 @@ def report(
     debug: Debug = False,
 ) -> None:
     """Write a self-contained HTML report of a dataset: run summary, failures by reason,
-    ratings per model, win rates, answer lengths, parse problems, best and worst rows."""
+    ratings per model, win rates, answer lengths, parse problems, best and worst rows.
+
+    [bold]Examples[/bold]
+
+      distil report outputs/quickstart
+      [dim]# writes outputs/quickstart/report.html[/dim]
+
+      distil report outputs/dpo --output dpo-report.html --open
+    """
     from distilabel_cli.report import write_report
 
     with user_errors(debug):

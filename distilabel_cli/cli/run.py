@@ -71,15 +71,31 @@ def run(
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
     debug: Debug = False,
 ) -> None:
-    """Run the pipeline a YAML spec declares and write the dataset."""
+    """Run the pipeline a YAML spec declares and write the dataset.
+
+    Exit codes: 0 done, 1 the run failed (an LLM error stopped it, too many failed requests,
+    the budget, a failed push), 2 a user error (spec, input, option), 130 interrupted.
+
+    [bold]Examples[/bold]
+
+      distil run configs/quickstart.yaml --limit 5 --output out/try
+
+      distil run spec.yaml --estimate
+      [dim]# requests, tokens and cost of the whole input, measured on 5 rows[/dim]
+
+      distil run hf://datasets/me/quickstart/spec.yaml --ray auto
+    """
     from datasets import disable_progress_bars
     from rich.console import Console
 
+    from distilabel_cli.cli.logs import state
     from distilabel_cli.errors import RunFailed
     from distilabel_cli.pipeline.progress import summary_table
     from distilabel_cli.pipeline.run import run_spec
     from distilabel_cli.spec.loader import load_spec
 
+    quiet = state["quiet"]
+    progress = progress and not quiet
     overrides = list(set_ or [])
     if limit is not None:
         overrides.append(f"input.limit={limit}")
@@ -121,8 +137,9 @@ def run(
             console.print_json(data=rows[0] if rows else {}, default=str)
             console.print("[dim]dry run: nothing was written[/dim]")
             return
-        console.print(summary_table(outcome.report, str(outcome.output)))
-        if outcome.report_path:
+        if not quiet:
+            console.print(summary_table(outcome.report, str(outcome.output)))
+        if outcome.report_path and not quiet:
             console.print(f"report: {outcome.report_path}")
         if outcome.hub_url:
             console.print(f"pushed to {outcome.hub_url}")

@@ -24,13 +24,12 @@ def spec_schema() -> str:
 def schema() -> None:
     """Print the JSON Schema of the pipeline spec on stdout.
 
-    Examples:
-
-        distil schema > distil.schema.json
-
-    and, as the first line of a spec, for completion and checks in editors (VS Code's YAML
+    Name it on a spec's first line for completion and checks in editors (VS Code's YAML
     extension, any yaml-language-server client):
+    # yaml-language-server: $schema=./distil.schema.json
 
-        # yaml-language-server: $schema=./distil.schema.json
+    [bold]Examples[/bold]
+
+      distil schema > distil.schema.json
     """
     typer.echo(spec_schema())

@@ -22,6 +22,12 @@ def validate(
 
     Exit 0 when every spec is valid, 2 when one is not; 1 when distil itself failed on one
     (a bug: the message says so, `--debug` shows the traceback).
+
+    [bold]Examples[/bold]
+
+      distil validate configs/*.yaml
+
+      distil validate spec.yaml --set run.num_generations=4
     """
     from distilabel_cli.pipeline.check import check_spec
     from distilabel_cli.spec.loader import load_spec

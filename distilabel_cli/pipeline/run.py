@@ -34,6 +34,8 @@ from distilabel_cli.spec.models import PipelineSpec
 if TYPE_CHECKING:
     from datasets import Features
 
+log = logging.getLogger("distilabel_cli.run")
+
 
 @dataclass
 class RunOutcome:
@@ -74,6 +76,7 @@ def run_spec(
         check_destinations(output, checkpoint)
     dataset = load_input(spec.input, spec_dir)
     check_columns(spec, source, tasks, dataset.column_names)
+    log.info("%s: %d input rows from %s", spec.name, len(dataset), spec.input.path)
     if dry_run:
         dataset = dataset.select(range(min(1, len(dataset))))
     if dry_run:
@@ -133,6 +136,7 @@ def run_spec(
         pipeline.close()
     result = finish_or_keep(sinks[0], pipeline.output_task(), run_record(spec, report), checkpoint)
     outcome = RunOutcome(result, report, output)
+    log.info("%s: %d rows written to %s", spec.name, len(result), output)
     if spec.output.report:
         outcome.report_path = write_run_report(output)
     if report.failed_fraction > spec.run.max_failed_fraction:
@@ -150,7 +154,7 @@ def write_run_report(output: Path) -> Path | None:
         return write_report(output)
     except (DistilError, OSError, ValueError) as exc:
         reason = exc.message if isinstance(exc, DistilError) else str(exc)
-        logging.getLogger("distil").warning(
+        log.warning(
             "could not write the report of %s (%s); try: distil report %s", output, reason, output
         )
         return None
