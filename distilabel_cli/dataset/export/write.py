@@ -14,7 +14,7 @@ from distilabel_cli.dataset.custom_dataset import (
     replace_folder,
     write_sidecars,
 )
-from distilabel_cli.errors import DistilError, HubPushError
+from distilabel_cli.errors import DistilError
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -119,35 +119,13 @@ def push_splits(
     task: Task | None = None,
     run_info: dict[str, Any] | None = None,
 ) -> str:
-    """Push each split (with the card, task and run record), then add `tags` to the card;
-    returns the repo URL. `train` goes last, so that the card describes it."""
+    """Push each split (with the card, tagged with `tags` and sized for all the splits, the
+    task and the run record); returns the repo URL."""
     from distilabel_cli.dataset.io.hub import push_dataset
 
     url = ""
+    rows = sum(len(split) for split in splits.values())
     for name in sorted(splits, key=lambda split: split == "train"):
         dataset = CustomDataset.from_dataset(splits[name], task, run_info)
-        url = push_dataset(dataset, repo_id, private=private, split=name)
-    if tags:
-        tag_card(repo_id, tags)
+        url = push_dataset(dataset, repo_id, private=private, split=name, tags=tags, rows=rows)
     return url
-
-
-def tag_card(repo_id: str, tags: Sequence[str]) -> None:
-    """Add `tags` to the dataset card's metadata, keeping everything else."""
-    from huggingface_hub import CommitOperationAdd, DatasetCard, HfApi
-    from huggingface_hub.errors import HfHubHTTPError
-
-    from distilabel_cli.dataset.io.hub import hub_token
-
-    token = hub_token()
-    try:
-        card = DatasetCard.load(repo_id, repo_type="dataset", token=token)
-        card.data.tags = list(dict.fromkeys([*(card.data.tags or []), *tags]))
-        HfApi(token=token).create_commit(
-            repo_id,
-            [CommitOperationAdd("README.md", str(card).encode())],
-            repo_type="dataset",
-            commit_message=f"distil: tag {', '.join(tags)}",
-        )
-    except (HfHubHTTPError, OSError) as exc:
-        raise HubPushError(f"tagging the card of the Hub repo {repo_id!r} failed: {exc}") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -62,13 +63,19 @@ def card_tags(dataset: CustomDataset) -> list[str]:
     return tags
 
 
-def card_metadata(dataset: CustomDataset, license: str | None = None) -> dict[str, Any]:
-    """Hub YAML metadata: size, tags, task category, license, the models used."""
+def card_metadata(
+    dataset: CustomDataset,
+    license: str | None = None,
+    tags: Sequence[str] = (),
+    rows: int | None = None,
+) -> dict[str, Any]:
+    """Hub YAML metadata: size (of `rows`, e.g. all splits; default the dataset's), tags
+    (with `tags`, e.g. an export format's), task category, license, the models used."""
     run = dataset.run_info or {}
     metadata: dict[str, Any] = {
-        "size_categories": [size_category(len(dataset))],
+        "size_categories": [size_category(len(dataset) if rows is None else rows)],
         "task_categories": ["text-generation"],
-        "tags": card_tags(dataset),
+        "tags": list(dict.fromkeys([*card_tags(dataset), *tags])),
         "distil": mask_secret_keys(
             {
                 "version": __version__,
@@ -89,6 +96,8 @@ def dataset_card(
     repo_id: str,
     metadata: dict[str, Any] | None = None,
     license: str | None = None,
+    tags: Sequence[str] = (),
+    rows: int | None = None,
 ) -> str:
     """README.md text, made with huggingface_hub's `DatasetCard`: YAML metadata
     (`DatasetCardData`, merged over `metadata`) and a human summary; secret keys' values and
@@ -96,7 +105,7 @@ def dataset_card(
     from huggingface_hub import DatasetCard, DatasetCardData
 
     register_spec_secrets(dataset.run_info)  # URL passwords in a spec saved elsewhere
-    data = DatasetCardData(**{**(metadata or {}), **card_metadata(dataset, license)})
+    data = DatasetCardData(**{**(metadata or {}), **card_metadata(dataset, license, tags, rows)})
     run = mask_secret_keys(dataset.run_info or {})
     report = run.get("report") or {}
     lines = [

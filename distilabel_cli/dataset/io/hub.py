@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,8 +51,13 @@ def push_dataset(
     private: bool = False,
     token: str | None = None,
     split: str = "train",
+    tags: Sequence[str] = (),
+    rows: int | None = None,
 ) -> str:
-    """Upload data, `distilabel-task.json`, `distil-run.json` and a dataset card; return the URL."""
+    """Upload data, `distilabel-task.json`, `distil-run.json` and a dataset card; return the URL.
+
+    `tags` are added to the card's; `rows` is the size the card states (all the splits pushed
+    together; default this dataset's)."""
     from datasets import Dataset
     from huggingface_hub import CommitOperationAdd, DatasetCard, HfApi
 
@@ -59,7 +65,7 @@ def push_dataset(
     try:
         Dataset.push_to_hub(dataset, repo_id, private=private, token=token, split=split)
         existing = DatasetCard.load(repo_id, repo_type="dataset", token=token).data.to_dict()
-        card = dataset_card(dataset, repo_id, existing)  # keeps `configs`/`dataset_info`
+        card = dataset_card(dataset, repo_id, existing, tags=tags, rows=rows)  # keeps configs
         operations = [CommitOperationAdd("README.md", card.encode())]
         if dataset.task is not None:
             sidecar = json.dumps(dataset.task.to_sidecar(), indent=2).encode()
