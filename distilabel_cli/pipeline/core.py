@@ -198,7 +198,7 @@ class Pipeline:
         from distilabel_cli.dataset.checkpoint.session import CheckpointSession, resume_hint
         from distilabel_cli.dataset.io.row_source import iter_rows
         from distilabel_cli.llms.batched import BatchedLLM
-        from distilabel_cli.pipeline.ray import stage_placement
+        from distilabel_cli.pipeline.ray import RayStageLLM, stage_placement
 
         options = options or RunOptions()
         num_generations, batch_size = options.num_generations, options.batch_size
@@ -217,6 +217,9 @@ class Pipeline:
             [c for c in self.output_columns() if c in dataset.column_names]
         )
         generating, labelling = self.stage("generator"), self.stage("labeller")
+        for llm in self._llms():  # every stage's Ray actors start loading at once
+            if isinstance(llm, RayStageLLM):
+                llm.start()
         cache = _request_cache(options.cache)
         for llm in self._llms():  # the Batch API backend keeps its batches beside the cache
             use_state_folder = getattr(llm, "use_state_folder", None)

@@ -84,13 +84,16 @@ def actor_options(replica: Replica, stage: RayStageSpec) -> dict[str, Any]:
     """Ray's `.options()` of a replica's actor: its resources, spread over the nodes,
     restarted without end when its node dies (the driver resends what it had)."""
     options: dict[str, Any] = {
-        "num_gpus": stage.num_gpus,
-        "resources": replica.resources,
         "max_restarts": -1,
         "max_task_retries": 0,
         "max_concurrency": replica.capacity + 4,  # + describe/close calls
         "scheduling_strategy": "SPREAD",
     }
+    # resources are passed only when asked: any explicit one makes Ray hold a CPU per actor
+    if stage.num_gpus:
+        options["num_gpus"] = stage.num_gpus
+    if replica.resources:
+        options["resources"] = replica.resources
     if stage.num_cpus is not None:
         options["num_cpus"] = stage.num_cpus
     return options
