@@ -1,13 +1,20 @@
-"""The `openai` backend against a real OpenAI-compatible server (llama_cpp.server)."""
+"""The `openai` backend against a real OpenAI-compatible server (llama_cpp.server), and its
+protocol details against `openai_protocol_server.py` (both clients: lean aiohttp and SDK)."""
 
 from __future__ import annotations
+
+import asyncio
 
 import pytest
 from conftest import LlamaServer, free_port
 from datasets import Dataset
+from openai_protocol_server import ProtocolServer
 
 from distilabel_cli import OpenAILLM, Pipeline, TextGenerationTask, UltraFeedbackTask
 from distilabel_cli.errors import DistilError, RunAborted
+from distilabel_cli.llms.openai import strict_ready
+
+KEY = "sk-protocol-test-key"
 
 
 def make_llm(server: LlamaServer, task, **kwargs) -> OpenAILLM:
@@ -108,3 +115,125 @@ def test_missing_api_key_without_base_url(monkeypatch: pytest.MonkeyPatch) -> No
         OpenAILLM(task=TextGenerationTask(), model="gpt-4o-mini")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
     assert OpenAILLM(task=TextGenerationTask(), model="gpt-4o-mini").api_key == "sk-from-env"
+
+
+# --- protocol details against tests/openai_protocol_server.py (no model needed) ---
+
+
+def quick_llm(server: ProtocolServer, task=None, sdk: bool = False, **kwargs) -> OpenAILLM:
+    llm = OpenAILLM(
+        task=task or TextGenerationTask(), base_url=server.base_url, api_key=KEY, **kwargs
+    )
+    llm._use_sdk = sdk
+    return llm
+
+
+@pytest.mark.parametrize("sdk", [False, True], ids=["lean", "sdk"])
+def test_base_url_organization_and_project_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, sdk: bool
+) -> None:
+    with ProtocolServer() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_ORG_ID", "org-123")
+        monkeypatch.setenv("OPENAI_PROJECT_ID", "proj-456")
+        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+        llm = OpenAILLM(task=TextGenerationTask(), model="m")  # no key needed: a base URL
+        llm._use_sdk = sdk
+        Pipeline(generator=llm).generate(Dataset.from_dict({"input": ["a"]}))
+    (seen,) = server.seen
+    assert seen.path == "/v1/chat/completions"
+    assert seen.headers["openai-organization"] == "org-123"
+    assert seen.headers["openai-project"] == "proj-456"
+    assert llm.usage.ok_requests == 1
+
+
+@pytest.mark.parametrize("sdk", [False, True], ids=["lean", "sdk"])
+def test_requests_go_through_the_proxy_of_the_environment(
+    monkeypatch: pytest.MonkeyPatch, sdk: bool
+) -> None:
+    """The 'proxy' is the test server: it answers what it is sent, so the absolute URL in the
+    request line proves the request went through it to the (unresolvable) host."""
+    with ProtocolServer() as proxy:
+        for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", proxy.root)
+        monkeypatch.setenv("http_proxy", proxy.root)
+        llm = OpenAILLM(
+            task=TextGenerationTask(), model="m", base_url="http://api.example.invalid/v1"
+        )
+        llm._use_sdk = sdk
+        Pipeline(generator=llm).generate(Dataset.from_dict({"input": ["a"]}))
+    (seen,) = proxy.seen
+    assert seen.target == "http://api.example.invalid/v1/chat/completions"
+    assert llm.usage.ok_requests == 1
+
+
+def test_reasoning_models_get_max_completion_tokens() -> None:
+    with ProtocolServer(refuse_max_tokens=True) as server:
+        for model in ("o3-mini", "gpt-5-mini", "openai/o1"):
+            llm = quick_llm(server, model=model, max_new_tokens=40)
+            Pipeline(generator=llm).generate(Dataset.from_dict({"input": ["a"]}))
+            assert llm.usage.failed_requests == 0
+    assert [s.status for s in server.seen] == [200, 200, 200]
+    assert all(s.body["max_completion_tokens"] == 40 for s in server.seen)
+
+
+@pytest.mark.parametrize("sdk", [False, True], ids=["lean", "sdk"])
+def test_a_400_refusing_max_tokens_switches_once_and_is_remembered(sdk: bool) -> None:
+    with ProtocolServer(refuse_max_tokens=True) as server:
+        llm = quick_llm(server, sdk=sdk, model="my-reasoner", max_new_tokens=40, concurrency=1)
+        rows = Dataset.from_dict({"input": [f"q{i}" for i in range(5)]})
+        out = Pipeline(generator=llm).generate(rows)
+    assert [s.status for s in server.seen] == [400, 200, 200, 200, 200, 200]
+    assert all("max_completion_tokens" in s.body for s in server.seen[1:])
+    assert None not in [g[0] for g in out["generations"]]
+    assert llm.usage.failed_requests == 0 and llm._token_param == "max_completion_tokens"
+
+
+def test_judges_send_strict_schemas_and_drop_strict_when_refused() -> None:
+    rows = Dataset.from_dict({"input": ["q1", "q2"], "generations": [["x", "y"], ["z", "w"]]})
+    with ProtocolServer() as server:
+        judge = quick_llm(server, UltraFeedbackTask.for_honesty(), model="m", concurrency=1)
+        Pipeline(labeller=judge).generate(rows)
+    assert all(s.body["response_format"]["json_schema"]["strict"] is True for s in server.seen)
+    with ProtocolServer(refuse_strict=True) as server:
+        judge = quick_llm(server, UltraFeedbackTask.for_honesty(), model="m", concurrency=1)
+        labelled = Pipeline(labeller=judge).generate(rows)
+    statuses = [s.status for s in server.seen]
+    assert statuses == [400, 200, 200]
+    assert "strict" not in server.seen[1].body["response_format"]["json_schema"]
+    assert judge._ladder.mode == "json_schema" and judge.usage.failed_requests == 0
+    assert all(None not in r for r in labelled["rating"])
+
+
+def test_strict_is_sent_only_for_closed_schemas() -> None:
+    closed = {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}
+    assert strict_ready({**closed, "additionalProperties": False})
+    assert not strict_ready(closed)  # extra keys allowed: strict would be refused
+    nested = {"type": "array", "items": {**closed, "required": []}}
+    assert not strict_ready({**closed, "additionalProperties": False, "properties": {"a": nested}})
+
+
+@pytest.mark.parametrize("sdk", [False, True], ids=["lean", "sdk"])
+def test_finish_reason_is_recorded_and_truncations_counted(sdk: bool) -> None:
+    with ProtocolServer() as server:
+        short = quick_llm(server, sdk=sdk, model="m", max_new_tokens=4)
+        long = quick_llm(server, sdk=sdk, model="m", max_new_tokens=100)
+
+        async def ask() -> list:
+            try:
+                cut = await short.agenerate([{"role": "user", "content": "a"}], 2)
+                whole = await long.agenerate([{"role": "user", "content": "a"}], 1)
+            finally:
+                await short.aclose()
+                await long.aclose()
+            return cut + whole
+
+        cut1, cut2, whole = asyncio.run(ask())
+    assert (cut1.text, cut1.finish_reason, cut2.finish_reason) == (
+        "w0 w1 w2 w3",
+        "length",
+        "length",
+    )
+    assert whole.finish_reason == "stop" and whole.text.endswith("w11")
+    assert (short.usage.truncated, long.usage.truncated) == (2, 0)

@@ -44,7 +44,8 @@ BAD_SPECS = [
         GOOD.replace("type: llama-cpp", "type: tgi"),
         [
             "spec.yaml:5 generator.llm.type: unknown type 'tgi' (expected one of: "
-            "llama-cpp, openai, inference-endpoints, vllm, transformers)"
+            "llama-cpp, openai, openai-batch, azure-openai, inference-endpoints, vllm, "
+            "transformers)"
         ],
     ),
     (

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from distilabel_cli.llms.inference_endpoints import InferenceEndpointsLLM
     from distilabel_cli.llms.llama_cpp import LlamaCppLLM
     from distilabel_cli.llms.openai import OpenAILLM
+    from distilabel_cli.llms.openai_azure import AzureOpenAILLM
+    from distilabel_cli.llms.openai_batch import OpenAIBatchLLM
     from distilabel_cli.llms.pool import LLMPool
     from distilabel_cli.llms.process import ProcessLLM
     from distilabel_cli.llms.transformers import TransformersLLM
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
 LLM_TYPES: dict[str, tuple[str, str]] = {
     "llama-cpp": ("llama_cpp", "LlamaCppLLM"),
     "openai": ("openai", "OpenAILLM"),
+    "openai-batch": ("openai_batch", "OpenAIBatchLLM"),
+    "azure-openai": ("openai_azure", "AzureOpenAILLM"),
     "inference-endpoints": ("inference_endpoints", "InferenceEndpointsLLM"),
     "vllm": ("vllm", "VLLM"),
     "transformers": ("transformers", "TransformersLLM"),
@@ -60,11 +64,13 @@ __all__ = [
     "LLM",
     "LLM_TYPES",
     "VLLM",
+    "AzureOpenAILLM",
     "Completion",
     "FatalLLMError",
     "InferenceEndpointsLLM",
     "LLMPool",
     "LlamaCppLLM",
+    "OpenAIBatchLLM",
     "OpenAILLM",
     "Pricing",
     "ProcessLLM",

@@ -35,6 +35,8 @@ class Completion:
     output_tokens: int = 0
     #: Read from the request cache: nothing was sent or paid for it in this run.
     cached: bool = False
+    #: Why the model stopped (`stop`, `length`: cut at max_new_tokens, ...; None: not told).
+    finish_reason: str | None = None
 
 
 @dataclass
@@ -60,6 +62,8 @@ class Usage:
     cache_hits: int = 0
     cached_input_tokens: int = 0
     cached_output_tokens: int = 0
+    #: Answers cut short at `max_new_tokens` (finish_reason `length`).
+    truncated: int = 0
 
     def record_cache_hit(self, completion: Completion) -> None:
         self.cache_hits += 1

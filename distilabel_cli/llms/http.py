@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -59,28 +59,43 @@ class OpenAICompatibleClient:
     """POSTs JSON to `base_url` with a bearer key; one connection pool per event loop.
 
     Credentials in the URL (`https://user:password@host/v1`, e.g. a proxy with basic auth)
-    are sent as Basic auth instead of the key, as the `openai` SDK (httpx) does.
+    are sent as Basic auth instead of the key, as the `openai` SDK (httpx) does. Proxies come
+    from the environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY; read when the pool is made).
+    `extra_headers` go with every request (OpenAI-Organization, OpenAI-Project);
+    `on_headers` sees every successful answer's headers (an error's are on its exception).
     """
 
-    def __init__(self, base_url: str | None, api_key: str, timeout: float) -> None:
+    def __init__(
+        self,
+        base_url: str | None,
+        api_key: str,
+        timeout: float,
+        extra_headers: Mapping[str, str] | None = None,
+        on_headers: Callable[[Mapping[str, str]], None] | None = None,
+    ) -> None:
         register_secret(api_key)
         register_url_credentials(base_url)
         self.base_url, basic = _split_credentials((base_url or DEFAULT_BASE_URL).rstrip("/"))
         self.headers = {
             "Authorization": basic or f"Bearer {api_key}",
             "Content-Type": "application/json",
+            **(extra_headers or {}),
         }
         self.timeout = timeout
+        self.on_headers = on_headers
         self._session: Any = None
 
     def _open(self) -> Any:
         import aiohttp
 
         if self._session is None or self._session.closed:
+            proxy, proxy_auth = _env_proxy(self.base_url)
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300),
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
                 headers=self.headers,
+                proxy=proxy,
+                proxy_auth=proxy_auth,
             )
         return self._session
 
@@ -98,6 +113,8 @@ class OpenAICompatibleClient:
         if status >= 400:
             message, code = _error_detail(body)
             raise APIStatusError(status, message, headers, code)
+        if self.on_headers is not None:
+            self.on_headers(headers)
         try:
             return json.loads(body)
         except ValueError as exc:
@@ -110,6 +127,18 @@ class OpenAICompatibleClient:
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
+
+
+def _env_proxy(base_url: str) -> tuple[Any, Any]:
+    """The proxy (and its auth) that HTTPS_PROXY / HTTP_PROXY / NO_PROXY name for
+    `base_url`, looked up once: aiohttp's `trust_env` would do it in a thread per request."""
+    from aiohttp.helpers import get_env_proxy_for_url
+    from yarl import URL
+
+    try:
+        return get_env_proxy_for_url(URL(base_url))
+    except LookupError:  # no proxy for this host
+        return None, None
 
 
 def _split_credentials(url: str) -> tuple[str, str | None]:

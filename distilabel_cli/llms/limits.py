@@ -1,6 +1,8 @@
 """Per-LLM admission control: an adaptive in-flight limit and request/token rate limits.
 
 Both are bound to the running event loop and made lazily by `LLM` (`slots`, `limits`).
+Rate limits are the spec's explicit caps and, once the server sends `x-ratelimit-*`
+headers, the budgets those headers describe (`ServerPacing`).
 """
 
 from __future__ import annotations
@@ -8,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Mapping
 from typing import Any
+
+from distilabel_cli.llms.rate_limit_headers import Budget, parse_budgets
 
 #: Rough characters per token, to estimate a prompt's tokens before a request.
 CHARS_PER_TOKEN = 4
@@ -125,29 +130,104 @@ class TokenBucket:
         self.level = min(self.capacity, self.level + amount)
 
 
+#: Share of the server's rate that header pacing uses: requests reach the server with jitter,
+#: and one that arrives a little early meets an empty budget.
+HEADROOM = 0.9
+
+
+class ServerPacing:
+    """Request and token budgets learnt from the server's `x-ratelimit-*` headers.
+
+    Each kind is a `TokenBucket` refilling at the rate the headers imply (what is used up
+    over the time to refill it, else the limit per minute). Its burst is one second's worth
+    until a 429 shows what the server really allows at once (what was used when it came:
+    OpenAI enforces a per-minute limit over shorter periods); its level never exceeds what
+    the last answer left. So requests wait before the server would answer 429.
+    """
+
+    def __init__(self) -> None:
+        self.buckets: dict[str, TokenBucket] = {}
+        self.bursts: dict[str, float] = {}
+
+    def observe(self, headers: Mapping[str, str], rate_limited: bool = False) -> bool:
+        """Learn from one answer's headers (`rate_limited`: a 429's); whether they describe
+        a budget that the pacing now keeps to."""
+        budgets = parse_budgets(headers)
+        if rate_limited and budgets:  # the budget most used up is the one that ran out
+            kind, budget = max(budgets.items(), key=lambda item: item[1].used_share)
+            if budget.used >= 1:
+                self.bursts[kind] = min(self.bursts.get(kind, budget.used), budget.used)
+        paced = False
+        for kind, budget in budgets.items():
+            paced |= self._update(kind, budget) and (budget.exhausted or budget.used >= 1)
+        return paced
+
+    def _update(self, kind: str, budget: Budget) -> bool:
+        rate = budget.per_second
+        if rate is None or rate <= 0:
+            return False
+        rate *= HEADROOM
+        bucket = self.buckets.get(kind)
+        if bucket is None:
+            bucket = self.buckets[kind] = TokenBucket(rate * 60)
+        else:
+            bucket._refill()
+            bucket.rate = rate
+        burst = self.bursts.get(kind)
+        bucket.capacity = burst if burst is not None else max(1.0, rate)
+        level = budget.remaining
+        if burst is not None and budget.limit is not None:
+            level = min(level, burst - (budget.limit - budget.remaining))
+        bucket.level = min(bucket.level, bucket.capacity, level)
+        return True
+
+    async def acquire(self, tokens: int) -> None:
+        if "requests" in self.buckets:
+            await self.buckets["requests"].take(1)
+        if "tokens" in self.buckets:
+            await self.buckets["tokens"].take(tokens)
+
+    def settle(self, estimated: int, actual: int) -> None:
+        if "tokens" in self.buckets:
+            self.buckets["tokens"].give_back(estimated - actual)
+
+
 class RateLimits:
-    """`requests_per_minute` and `tokens_per_minute` of one LLM (either may be None)."""
+    """`requests_per_minute` and `tokens_per_minute` of one LLM (either may be None), and
+    the budgets the server's rate-limit headers describe (`observe`)."""
 
     def __init__(self, requests_per_minute: float | None, tokens_per_minute: float | None) -> None:
         self.requests = TokenBucket(requests_per_minute) if requests_per_minute else None
         self.tokens = TokenBucket(tokens_per_minute) if tokens_per_minute else None
+        self.server = ServerPacing()
 
     async def acquire(self, tokens: int) -> None:
-        """Wait until one request of about `tokens` tokens fits both budgets."""
+        """Wait until one request of about `tokens` tokens fits every budget."""
         if self.requests is not None:
             await self.requests.take(1)
         if self.tokens is not None:
             await self.tokens.take(tokens)
+        if self.server.buckets:
+            await self.server.acquire(tokens)
+
+    def observe(self, headers: Mapping[str, str], rate_limited: bool = False) -> bool:
+        """Pace by an answer's rate-limit headers (`rate_limited`: a 429's); whether they
+        describe a budget the pacing keeps to (then a 429 needs no other slowing down)."""
+        return self.server.observe(headers, rate_limited)
 
     def settle(self, estimated: int, actual: int | None) -> None:
-        """Correct the token budget with what a request really used (None: unknown)."""
-        if self.tokens is not None and actual is not None:
+        """Correct the token budgets with what a request really used (None: unknown)."""
+        if actual is None:
+            return
+        if self.tokens is not None:
             self.tokens.give_back(estimated - actual)
+        self.server.settle(estimated, actual)
 
     @property
     def waited(self) -> float:
-        """Seconds requests spent waiting for either budget."""
-        return sum(b.waited for b in (self.requests, self.tokens) if b is not None)
+        """Seconds requests spent waiting for any budget."""
+        buckets = [self.requests, self.tokens, *self.server.buckets.values()]
+        return sum(b.waited for b in buckets if b is not None)
 
 
 def estimate_tokens(prompt: Any, max_output_tokens: int) -> int:

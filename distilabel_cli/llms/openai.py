@@ -1,10 +1,17 @@
-"""openai backend: any OpenAI-compatible server (OpenAI, vLLM, TGI, llama.cpp, Ollama)."""
+"""openai backend: any OpenAI-compatible server (OpenAI, vLLM, TGI, llama.cpp, Ollama).
+
+`OpenAICompatibleLLM` holds the protocol (chat or text completions, `n`, the structured-output
+ladder, `max_completion_tokens`, `finish_reason`, rate-limit headers); `OpenAILLM` adds the
+OpenAI connection options, `AzureOpenAILLM` (`llms/openai_azure.py`) Azure's.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -15,6 +22,7 @@ from distilabel_cli.llms.base import LLM, Completion
 from distilabel_cli.llms.http import APIConnectionError, APIStatusError, OpenAICompatibleClient
 from distilabel_cli.llms.limits import estimate_tokens
 from distilabel_cli.llms.options import option
+from distilabel_cli.llms.rate_limit_headers import QuotaExhausted
 from distilabel_cli.llms.retry import is_retryable_status, parse_retry_after
 from distilabel_cli.llms.structured import (
     FormatRefused,
@@ -26,24 +34,48 @@ from distilabel_cli.prompt_types import CHAT_FORMATS, FormattedPrompt, PromptFor
 from distilabel_cli.redact import redact, register_llm_secrets
 
 NO_KEY_NEEDED = "not-needed"
+#: Models that take `max_completion_tokens` and refuse `max_tokens` (o-series, gpt-5 family).
+COMPLETION_TOKENS_MODELS = re.compile(r"(^|/)(o\d|gpt-5)", re.IGNORECASE)
+#: `texts, finish_reasons, usage` of one answer.
+Answer = tuple[list[str | None], list[str | None], dict[str, Any] | None]
+
+
+class ParamRefused(Exception):
+    """The server refused `max_tokens` or `strict`: switch once, remember, ask again."""
+
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+def strict_ready(schema: dict[str, Any] | None) -> bool:
+    """Whether every object of `schema` is closed with all its properties required (what
+    OpenAI's `strict: true` demands)."""
+    if not isinstance(schema, dict):
+        return False
+    if schema.get("type") == "object":
+        properties = schema.get("properties") or {}
+        closed = schema.get("additionalProperties") is False
+        if not closed or set(schema.get("required") or ()) != set(properties):
+            return False
+        return all(strict_ready(p) for p in properties.values())
+    items = schema.get("items")
+    return strict_ready(items) if isinstance(items, dict) else True
 
 
 @dataclass(kw_only=True)
-class OpenAILLM(LLM):
-    """Any OpenAI-compatible server (OpenAI, vLLM, TGI, llama.cpp, Ollama).
+class OpenAICompatibleLLM(LLM):
+    """Chat or text completions over the OpenAI protocol.
 
-    Chat or text completions. Requests go through a lean aiohttp client (`llms/http.py`);
-    constructing it makes no network call. `n` is sent for several generations; when the
-    server returns fewer choices than asked, the rest (and later calls) use separate
-    requests. Each attempt is retried by distil through the LLM's slots and rate limits
-    (`call_with_retries`), which sees every 429 to adapt its concurrency.
+    Requests go through the lean aiohttp client (`llms/http.py`) or, where `_use_sdk` says so,
+    the `openai` SDK (`llms/openai_sdk.py`); constructing the LLM makes no network call. `n`
+    is sent for several generations; when the server returns fewer choices than asked, the
+    rest (and later calls) use separate requests. Each attempt is retried by distil through
+    the LLM's slots and rate limits (`call_with_retries`), which sees every 429 to adapt its
+    concurrency, and paces by the server's `x-ratelimit-*` headers.
     """
 
     model: str = option()
-    base_url: str | None = option(None)
-    api_key: str | None = option(
-        None, yaml=SecretStr | None, description="Default: env OPENAI_API_KEY."
-    )
     frequency_penalty: float = option(0.0)
     presence_penalty: float = option(0.0)
     stop: list[str] | None = option(None)
@@ -57,18 +89,18 @@ class OpenAILLM(LLM):
     _client: Any = field(default=None, init=False, repr=False)
     _n_supported: bool | None = field(default=None, init=False, repr=False)
     _ladder: SchemaLadder = field(init=False, repr=False)
+    #: `max_tokens`, or `max_completion_tokens` for models that refuse it (learnt on a 400).
+    _token_param: str = field(default="max_tokens", init=False, repr=False)
+    #: Send `strict: true` with closed JSON schemas until the server refuses it.
+    _strict: bool = field(default=True, init=False, repr=False)
+    #: Through the `openai` SDK rather than the lean client.
+    _use_sdk: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.num_threads:  # distilabel 0.6 name for the same thing
             self.concurrency = self.num_threads
-        self.api_key = self.api_key or os.environ.get("OPENAI_API_KEY")
-        if not self.api_key:
-            if self.base_url is None:
-                raise DistilError(
-                    f"openai model {self.model!r}: no API key; set OPENAI_API_KEY or llm.api_key "
-                    "(or llm.base_url for a local server that needs none)"
-                )
-            self.api_key = NO_KEY_NEEDED
+        if COMPLETION_TOKENS_MODELS.search(self.model):
+            self._token_param = "max_completion_tokens"
         self._ladder = SchemaLadder(self.structured_output)
         register_llm_secrets(self)  # servers may echo the key in their error bodies
 
@@ -84,11 +116,19 @@ class OpenAILLM(LLM):
         # response_format exists for chat completions only
         return self.supports_structured_output and prompt_format in CHAT_FORMATS
 
-    def client(self) -> OpenAICompatibleClient:
+    def client(self) -> Any:
         """The HTTP client of the running event loop (made on first use, no network)."""
         if self._client is None:
-            self._client = OpenAICompatibleClient(self.base_url, self.api_key or "", self.timeout)
+            self._client = self._make_client()
         return self._client
+
+    def _make_client(self) -> Any:
+        from distilabel_cli.llms.openai_sdk import SDKTransport, sdk_client
+
+        return SDKTransport(sdk_client(self), self._observe_headers)
+
+    def _observe_headers(self, headers: Mapping[str, str]) -> None:
+        self.limits.observe(headers)
 
     def reset_loop_state(self) -> None:
         super().reset_loop_state()
@@ -128,7 +168,7 @@ class OpenAILLM(LLM):
     def _params(self, n: int) -> dict[str, Any]:
         params: dict[str, Any] = {
             "model": self.model,
-            "max_tokens": self.max_new_tokens,
+            self._token_param: self.max_new_tokens,
             "temperature": self.temperature,
             "top_p": self.top_p,
         }
@@ -145,70 +185,105 @@ class OpenAILLM(LLM):
     async def _request(
         self, prompt: FormattedPrompt, n: int, json_schema: dict[str, Any] | None
     ) -> list[Completion]:
-        params = self._params(n)
         self.usage.requests += 1
         tokens = estimate_tokens(prompt, self.max_new_tokens * n)
 
-        async def attempt(mode: str | None) -> tuple[list[str | None], dict[str, Any] | None]:
-            call = functools.partial(self._call, prompt, params, json_schema, mode)
+        async def attempt(mode: str | None) -> Answer:
+            call = functools.partial(self._call, prompt, n, json_schema, mode)
             return await self.call_with_retries(call, tokens)
 
-        try:
-            texts, usage = await self._ladder.run(attempt, json_schema is not None)
-        except (TransientError, APIStatusError) as exc:
-            return self._failed(n, exc)
+        while True:
+            try:
+                texts, reasons, usage = await self._ladder.run(attempt, json_schema is not None)
+                break
+            except ParamRefused as exc:
+                self._switch(exc)
+            except (TransientError, APIStatusError) as exc:
+                return self._failed(n, exc)
         used_in = (usage.get("prompt_tokens") or 0) if usage else 0
         used_out = (usage.get("completion_tokens") or 0) if usage else 0
         self.limits.settle(tokens, used_in + used_out if usage else None)
         self.usage.record_success(used_in, used_out)
+        self.usage.truncated += reasons[:n].count("length")
         count = max(1, len(texts[:n]))
         return [
-            Completion(text=t or "", input_tokens=used_in // count, output_tokens=used_out // count)
-            for t in texts[:n]
+            Completion(
+                text=t or "",
+                input_tokens=used_in // count,
+                output_tokens=used_out // count,
+                finish_reason=reason,
+            )
+            for t, reason in zip(texts[:n], reasons, strict=False)
         ]
 
+    def _switch(self, refused: ParamRefused) -> None:
+        """Stop sending what the server refused (once; a repeat fails as the error it is)."""
+        if refused.param == "max_tokens":
+            self._token_param = "max_completion_tokens"
+        else:
+            self._strict = False
+
+    def _body(
+        self, prompt: FormattedPrompt, n: int, schema: dict[str, Any] | None, mode: str | None
+    ) -> dict[str, Any]:
+        body = self._params(n)
+        if not isinstance(prompt, list):
+            return {**body, "prompt": prompt}
+        if mode is not None:
+            fmt = response_format(mode, schema)
+            if mode == "json_schema" and self._strict and strict_ready(schema):
+                fmt["json_schema"]["strict"] = True
+            body["response_format"] = fmt
+        return {**body, "messages": prompt}
+
     async def _call(
-        self,
-        prompt: FormattedPrompt,
-        params: dict[str, Any],
-        json_schema: dict[str, Any] | None,
-        mode: str | None,
-    ) -> tuple[list[str | None], dict[str, Any] | None]:
-        """One attempt. Fatal errors (bad key, unknown model, no quota) become
-        FatalLLMError; 429, 408/409, 5xx, timeouts and lost connections TransientError."""
+        self, prompt: FormattedPrompt, n: int, schema: dict[str, Any] | None, mode: str | None
+    ) -> Answer:
+        """One attempt (its body built now, with what earlier answers taught). Fatal errors
+        (bad key, unknown model, no quota) become FatalLLMError; 429, 408/409, 5xx,
+        timeouts and lost connections TransientError."""
+        body = self._body(prompt, n, schema, mode)
         try:
             if isinstance(prompt, list):
-                if mode is not None:
-                    params = {**params, "response_format": response_format(mode, json_schema)}
-                data = await self.client().post("/chat/completions", {**params, "messages": prompt})
-                texts = [(c.get("message") or {}).get("content") for c in data["choices"]]
+                data = await self.client().post("/chat/completions", body)
+                choices = data["choices"]
+                texts = [(c.get("message") or {}).get("content") for c in choices]
             else:
-                data = await self.client().post("/completions", {**params, "prompt": prompt})
-                texts = [c.get("text") for c in data["choices"]]
-            return texts, data.get("usage")
+                data = await self.client().post("/completions", body)
+                choices = data["choices"]
+                texts = [c.get("text") for c in choices]
+            return texts, [c.get("finish_reason") for c in choices], data.get("usage")
         except APIStatusError as exc:
-            if exc.status in (401, 403):
-                raise FatalLLMError(f"{self.model}: {_describe(exc)}") from exc
-            if exc.status == 404:
-                where = self.base_url or "api.openai.com"
-                raise FatalLLMError(
-                    redact(f"{self.model}: not found at {where} ({_describe(exc)})")
-                ) from exc
-            if mode is not None and refuses_format(exc):
-                raise FormatRefused(redact(str(exc))) from exc
-            if exc.code == "insufficient_quota":
-                raise FatalLLMError(f"{self.model}: no quota left (insufficient_quota)") from exc
-            if not is_retryable_status(exc.status):
-                raise
-            raise TransientError(
-                _describe(exc),
-                retry_after=parse_retry_after(exc.headers),
-                rate_limited=exc.status == 429,
-            ) from exc
+            raise self._classify(exc, body) from exc
         except APIConnectionError as exc:  # also timeouts
             raise TransientError(_describe(exc)) from exc
         except (KeyError, TypeError, AttributeError) as exc:
             raise APIStatusError(200, f"unexpected answer shape: {exc!r}", {}, None) from exc
+
+    def _classify(self, exc: APIStatusError, body: dict[str, Any]) -> Exception:
+        """What an error answer means for this request."""
+        if exc.status in (401, 403):
+            return FatalLLMError(f"{self.model}: {_describe(exc)}")
+        if exc.status == 404:
+            where = getattr(self, "base_url", None) or getattr(self, "endpoint", None)
+            return FatalLLMError(
+                redact(f"{self.model}: not found at {where or 'api.openai.com'} ({_describe(exc)})")
+            )
+        refused = _refused_param(exc, body)
+        if refused is not None:
+            return ParamRefused(refused, redact(str(exc)))
+        if "response_format" in body and refuses_format(exc):
+            return FormatRefused(redact(str(exc)))
+        if exc.code == "insufficient_quota":
+            return FatalLLMError(f"{self.model}: no quota left (insufficient_quota)")
+        if not is_retryable_status(exc.status):
+            return exc
+        retry_after = parse_retry_after(exc.headers)
+        if exc.status == 429 and self.limits.observe(exc.headers, rate_limited=True):
+            return QuotaExhausted(_describe(exc), retry_after=retry_after or 0.0, rate_limited=True)
+        return TransientError(
+            _describe(exc), retry_after=retry_after, rate_limited=exc.status == 429
+        )
 
     def _failed(self, n: int, exc: Exception) -> list[Completion]:
         error = redact(str(exc)) if isinstance(exc, TransientError) else _describe(exc)
@@ -216,7 +291,62 @@ class OpenAILLM(LLM):
         return [Completion(text=None, error=error) for _ in range(n)]
 
 
+def _refused_param(exc: APIStatusError, body: dict[str, Any]) -> str | None:
+    """`max_tokens` or `strict` when a 400 refuses that parameter of `body` (else None)."""
+    if exc.status != 400:
+        return None
+    message = exc.message
+    says_use_other = "max_completion_tokens" in message or exc.code == "unsupported_parameter"
+    if "max_tokens" in body and "max_tokens" in message and says_use_other:
+        return "max_tokens"
+    strict = (body.get("response_format") or {}).get("json_schema", {}).get("strict")
+    if strict and ("strict" in message or refuses_format(exc)):
+        return "strict"
+    return None
+
+
 def _describe(exc: Exception) -> str:
     """`Kind: message` of an error, the run's secrets masked."""
     name = exc.kind if isinstance(exc, APIStatusError) else type(exc).__name__
     return redact(f"{name}: {exc}")
+
+
+@dataclass(kw_only=True)
+class OpenAILLM(OpenAICompatibleLLM):
+    """OpenAI or any OpenAI-compatible server (vLLM, TGI, llama.cpp, Ollama).
+
+    Plain chat and text completions go through the lean aiohttp client, which the bench
+    shows several times cheaper per request than the SDK (docs/benchmarks.md)."""
+
+    base_url: str | None = option(None, description="Default: env OPENAI_BASE_URL.")
+    api_key: str | None = option(
+        None, yaml=SecretStr | None, description="Default: env OPENAI_API_KEY."
+    )
+    organization: str | None = option(None, description="Default: env OPENAI_ORG_ID.")
+    project: str | None = option(None, description="Default: env OPENAI_PROJECT_ID.")
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url or os.environ.get("OPENAI_BASE_URL") or None
+        self.organization = self.organization or os.environ.get("OPENAI_ORG_ID") or None
+        self.project = self.project or os.environ.get("OPENAI_PROJECT_ID") or None
+        self.api_key = self.api_key or os.environ.get("OPENAI_API_KEY")
+        if not self.api_key:
+            if self.base_url is None:
+                raise DistilError(
+                    f"openai model {self.model!r}: no API key; set OPENAI_API_KEY or llm.api_key "
+                    "(or llm.base_url for a local server that needs none)"
+                )
+            self.api_key = NO_KEY_NEEDED
+        super().__post_init__()
+
+    def _make_client(self) -> Any:
+        if self._use_sdk:
+            return super()._make_client()
+        extra = {"OpenAI-Organization": self.organization, "OpenAI-Project": self.project}
+        return OpenAICompatibleClient(
+            self.base_url,
+            self.api_key or "",
+            self.timeout,
+            extra_headers={k: v for k, v in extra.items() if v},
+            on_headers=self._observe_headers,
+        )

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
 from distilabel_cli.errors import TransientError
+from distilabel_cli.llms.rate_limit_headers import QuotaExhausted
 
 if TYPE_CHECKING:
     from distilabel_cli.llms.base import LLM
@@ -87,8 +88,9 @@ async def call_with_retries(llm: LLM, attempt: Callable[[], Awaitable[T]], token
                 error = exc
                 if exc.rate_limited:
                     usage.rate_limited += 1
-                    slots.throttled(epoch)
-                    usage.lowest_concurrency = slots.lowest
+                    if not isinstance(exc, QuotaExhausted):  # the header pacing waits instead
+                        slots.throttled(epoch)
+                        usage.lowest_concurrency = slots.lowest
             else:
                 slots.succeeded()
                 return return_value

@@ -143,6 +143,8 @@ def summary_table(report: RunReport, output: str | None = None) -> Table:
         if usage.rate_limited:
             line += f" ({usage.rate_limited} rate-limited, concurrency down to "
             line += f"{usage.lowest_concurrency})"
+        if getattr(usage, "truncated", 0):
+            line += f", {usage.truncated} cut at max_new_tokens"
         line += f", {usage.input_tokens} tokens in, {usage.output_tokens} out"
         if llm.cost is not None:
             line += f", cost {llm.cost:.6f}"
