@@ -12,8 +12,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
+class Listener(ThreadingHTTPServer):
+    """A listen backlog for a burst of new connections (the default 5 drops connection
+    attempts, which the client's kernel retries a second or more later)."""
+
+    request_queue_size = 256
+
+
 class JSONServer:
-    """Serves POSTed JSON bodies with `handle` in a background thread."""
+    """Serves POSTed JSON bodies with `handle` in a background thread (`respond` sees the
+    whole request: path and headers too)."""
 
     def __init__(self) -> None:
         server = self
@@ -26,7 +34,7 @@ class JSONServer:
 
             def do_POST(self) -> None:  # noqa: N802 - http.server API
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                status, headers, payload = server.handle(body)
+                status, headers, payload = server.respond(self, body)
                 if status == 0:
                     self.close_connection = True  # no answer at all
                     return
@@ -41,12 +49,19 @@ class JSONServer:
                 except OSError:  # the client gave up or was killed (crash tests do that)
                     self.close_connection = True
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = Listener(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self.root = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.base_url = f"{self.root}/v1"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def handle(self, body: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def respond(
+        self, request: BaseHTTPRequestHandler, body: dict[str, Any]
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        """The answer to one request (default: `handle` of its body)."""
+        return self.handle(body)
+
+    def handle(self, body: Any) -> tuple[int, dict[str, str], dict[str, Any]]:
         raise NotImplementedError
 
     def __enter__(self) -> Any:

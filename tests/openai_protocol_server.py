@@ -10,26 +10,19 @@ answering 429 when it is empty and, with `headers=True`, sending `x-ratelimit-*`
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from counting_server import judge_for
+from json_server import JSONServer
 
 #: Words of every plain answer; cut to `max_tokens` words when that is fewer.
 ANSWER_WORDS = 12
 TOKENS_LIMIT = 1_000_000
-
-
-class Listener(ThreadingHTTPServer):
-    """A listen backlog for a burst of new connections (the default 5 drops connection
-    attempts, which the client's kernel retries a second or more later)."""
-
-    request_queue_size = 256
 
 
 @dataclass
@@ -78,7 +71,7 @@ class Quota:
         }
 
 
-class ProtocolServer:
+class ProtocolServer(JSONServer):
     """Runs in a background thread on 127.0.0.1 (a context manager); `seen` lists requests."""
 
     def __init__(
@@ -97,37 +90,20 @@ class ProtocolServer:
         self.send_rate_headers = headers
         self.seen: list[Seen] = []
         self.lock = threading.Lock()
-        server = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802 - http.server API
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                parts = urlsplit(self.path)
-                query = parse_qs(parts.query)
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                seen = Seen("POST", parts.path, query, headers, body, self.path)
-                with server.lock:
-                    server.seen.append(seen)
-                status, headers, payload = server.handle(seen)
-                seen.status = status
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                for name, value in {"Content-Type": "application/json", **headers}.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.httpd = Listener(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.root = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.base_url = f"{self.root}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+    def respond(
+        self, request: BaseHTTPRequestHandler, body: dict[str, Any]
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        """Record the request (path, query, headers, body), then answer it with `handle`."""
+        parts = urlsplit(request.path)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        seen = Seen("POST", parts.path, parse_qs(parts.query), headers, body, request.path)
+        with self.lock:
+            self.seen.append(seen)
+        status, answer_headers, payload = self.handle(seen)
+        seen.status = status
+        return status, answer_headers, payload
 
     def handle(self, seen: Seen) -> tuple[int, dict[str, str], dict[str, Any]]:
         body = seen.body
@@ -178,14 +154,6 @@ class ProtocolServer:
         """429s answered to requests that came `seconds` or more after the first one."""
         start = self.seen[0].arrived
         return sum(s.status == 429 and s.arrived - start >= seconds for s in self.seen)
-
-    def __enter__(self) -> ProtocolServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def _error(message: str, code: str) -> dict[str, Any]:
