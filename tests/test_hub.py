@@ -130,14 +130,7 @@ def test_run_pushes_to_the_hub_when_the_spec_says_so(hub_server, tmp_path: Path)
         "output: {path: out, hub: {repo_id: tester/from-run, private: true, license: apache-2.0}}\n"
     )
     env = {**os.environ, **hub_env(hub_server, tmp_path / "home")}
-    result = subprocess.run(
-        [sys.executable, "-m", "distilabel_cli", "run", "spec.yaml", "--no-progress"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    result = distil_in(tmp_path, env, "run", "spec.yaml", "--no-progress")
     assert result.returncode == 0, result.stderr
     assert "pushed to" in result.stdout
     files = hub_server.files("tester/from-run")
@@ -165,10 +158,7 @@ def test_the_pushed_spec_runs_again_from_the_hub(hub_server, tmp_path: Path) -> 
     Path(env["HF_TOKEN_PATH"]).write_text(token)  # what `hf auth login` saves
 
     def distil_run(spec: str, *args: str) -> subprocess.CompletedProcess:
-        command = [sys.executable, "-m", "distilabel_cli", "run", spec, "--no-progress", *args]
-        return subprocess.run(
-            command, cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300
-        )
+        return distil_in(tmp_path, env, "run", spec, "--no-progress", *args)
 
     first = distil_run("spec.yaml")
     assert first.returncode == 0, first.stderr
@@ -187,14 +177,7 @@ def test_pushing_without_any_token_says_how_to_log_in(hub_server, tmp_path: Path
     env.pop("HF_TOKEN")
     env.pop("HF_API_TOKEN", None)
     CustomDataset.save_to_disk(rated_dataset(), tmp_path / "d")
-    result = subprocess.run(
-        [sys.executable, "-m", "distilabel_cli", "push-hub", "d", "tester/no-token"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    result = distil_in(tmp_path, env, "push-hub", "d", "tester/no-token")
     assert result.returncode != 0 and "hf auth login" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -215,3 +198,9 @@ def test_size_categories_follow_the_hub_for_every_size(rows: int, category: str)
     from distilabel_cli.dataset.io.card import size_category
 
     assert size_category(rows) == category
+
+
+def distil_in(folder: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """`distil ARGS` in `folder` with exactly `env` (a Hub stand-in's, maybe without token)."""
+    command = [sys.executable, "-m", "distilabel_cli", *args]
+    return subprocess.run(command, cwd=folder, capture_output=True, text=True, env=env, timeout=300)
