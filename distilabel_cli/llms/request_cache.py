@@ -148,6 +148,7 @@ class RequestCache:
     def _write_loop(self) -> None:
         """The helper thread: write what `put` queued, with a connection of its own."""
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA synchronous=NORMAL")  # per connection: WAL syncs at checkpoints
         try:
             while True:
                 self._wake.wait(COMMIT_SECONDS)
@@ -157,14 +158,17 @@ class RequestCache:
                     closing = self._closing
                 if rows:
                     try:
-                        with db:  # one transaction
-                            db.executemany(
-                                "INSERT OR REPLACE INTO answers (key, value, created) "
-                                "VALUES (?, ?, ?)",
-                                rows,
-                            )
+                        db.execute("BEGIN")  # one transaction (autocommit mode otherwise)
+                        db.executemany(
+                            "INSERT OR REPLACE INTO answers (key, value, created) "
+                            "VALUES (?, ?, ?)",
+                            rows,
+                        )
+                        db.execute("COMMIT")
                     except sqlite3.Error as exc:
                         self._error = exc
+                        if db.in_transaction:
+                            db.rollback()
                 with self._lock:
                     for key, value, _time in rows:
                         if self._unwritten.get(key) == value:  # (not stored again since)
