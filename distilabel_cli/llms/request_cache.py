@@ -160,8 +160,7 @@ class RequestCache:
                     try:
                         db.execute("BEGIN")  # one transaction (autocommit mode otherwise)
                         db.executemany(
-                            "INSERT OR REPLACE INTO answers (key, value, created) "
-                            "VALUES (?, ?, ?)",
+                            "INSERT OR REPLACE INTO answers (key, value, created) VALUES (?, ?, ?)",
                             rows,
                         )
                         db.execute("COMMIT")
