@@ -56,7 +56,7 @@ def generate_outputs(
         rows.append(task.task_row(dict(item)))
     # Known before the loop runs: a ProcessLLM or pool loads its children here.
     structured = task.is_labeller and stage.structured_output
-    from distilabel_cli.pipeline.core import run_coroutine
+    from distilabel_cli.pipeline.run_options import run_coroutine
 
     return run_coroutine(_generate_all(stage, rows, num_generations, structured))
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -26,6 +23,14 @@ from distilabel_cli.llms.request_cache import RequestCache
 from distilabel_cli.pipeline.engine import Engine, EngineHooks
 from distilabel_cli.pipeline.fingerprint import pipeline_fingerprint
 from distilabel_cli.pipeline.report import RunReport
+from distilabel_cli.pipeline.run_options import (
+    RunOptions,
+    budget_check,
+    chain_hooks,
+    checkpoint_of,
+    request_cache,
+    run_coroutine,
+)
 from distilabel_cli.pipeline.stage import Stage
 from distilabel_cli.prompt_types import CHAT_FORMATS
 from distilabel_cli.redact import register_llm_secrets
@@ -44,22 +49,6 @@ if TYPE_CHECKING:  # datasets (and what imports it) loads when a pipeline runs
 ROLES = ("generator", "labeller")
 
 T = TypeVar("T")
-
-
-@dataclass
-class RunOptions:
-    """How `Pipeline.run_into` runs (the arguments of `Pipeline.generate`)."""
-
-    num_generations: int = 1
-    batch_size: int = 8
-    display_progress_bar: bool = False
-    checkpoint_strategy: DatasetCheckpoint | bool | None = None
-    hooks: EngineHooks | None = None
-    retry_unparsed: bool = False
-    #: The request cache: a `RequestCache`, a folder, True (the default folder) or None.
-    cache: RequestCache | str | Path | bool | None = None
-    #: A budget: no new row starts once the run's cost reaches it (None: no budget).
-    max_cost: float | None = None
 
 
 class Pipeline:
@@ -206,7 +195,7 @@ class Pipeline:
 
         if num_generations < 1:
             raise DistilError("num_generations must be at least 1")
-        checkpoint = _checkpoint(options.checkpoint_strategy)
+        checkpoint = checkpoint_of(options.checkpoint_strategy)
         self.check_columns(dataset.column_names)
         self.batch_size = batch_size
         for llm in self._llms():
@@ -220,7 +209,7 @@ class Pipeline:
         for llm in self._llms():  # every stage's Ray actors start loading at once
             if isinstance(llm, RayStageLLM):
                 llm.start()
-        cache = _request_cache(options.cache)
+        cache = request_cache(options.cache)
         for llm in self._llms():  # the Batch API backend keeps its batches beside the cache
             use_state_folder = getattr(llm, "use_state_folder", None)
             if use_state_folder is not None and cache is not None:
@@ -234,7 +223,7 @@ class Pipeline:
         report.counts = engine.counts
         self.last_report = report
         if options.max_cost is not None:
-            engine.stop_reason = _budget(report, options.max_cost)
+            engine.stop_reason = budget_check(report, options.max_cost)
         session = None
         if checkpoint is not None:
             session = CheckpointSession(
@@ -366,39 +355,6 @@ def _can_label(task: Task) -> bool:
     return task.is_labeller or isinstance(task, CustomTask)
 
 
-def _budget(report: RunReport, max_cost: float) -> Callable[[], str | None]:
-    """Why no new row may start once the run's cost reached `max_cost` (checked per row)."""
-    unpriced = [r.model for r in report.llms if r.pricing is None]
-    if unpriced:
-        raise DistilError(
-            f"run.max_cost: no price is known for {', '.join(unpriced)}; give the LLM a "
-            "`pricing:` block (input_per_million, output_per_million)"
-        )
-
-    def reached() -> str | None:
-        spent = report.cost or 0.0
-        if spent < max_cost:
-            return None
-        return (
-            f"the run's cost reached its budget: {spent:.4f} spent, run.max_cost is "
-            f"{max_cost:g}; no new row was started. Raise it (--set run.max_cost=...) and run "
-            "the same command again to go on"
-        )
-
-    return reached
-
-
-def _request_cache(cache: RequestCache | str | Path | bool | None) -> RequestCache | None:
-    """The cache a run option names (None: no cache)."""
-    from distilabel_cli.llms.request_cache import RequestCache
-
-    if cache is None or cache is False:
-        return None
-    if isinstance(cache, RequestCache):
-        return cache
-    return RequestCache(None if cache is True else cache)
-
-
 def _nothing_saved(_index: int, _row: dict[str, Any]) -> None:
     return None
 
@@ -410,22 +366,6 @@ def _output_features(source: Features, added: Features) -> Features:
     return Features({**source, **added})
 
 
-def _checkpoint(strategy: DatasetCheckpoint | bool | None) -> DatasetCheckpoint | None:
-    """0.6 accepts `checkpoint_strategy=True` for the default checkpoint."""
-    from distilabel_cli.dataset.checkpoint.store import DatasetCheckpoint
-
-    if strategy is True:
-        return DatasetCheckpoint()
-    if strategy is False or strategy is None:
-        return None
-    if not isinstance(strategy, DatasetCheckpoint):
-        raise DistilError(
-            f"checkpoint_strategy must be a DatasetCheckpoint, True or None, "
-            f"not {type(strategy).__name__}"
-        )
-    return strategy
-
-
 def _prompt_feature(stage: Stage) -> Any:
     """A prompt's type: a list of chat messages, or a string."""
     from datasets import List, Value
@@ -433,44 +373,3 @@ def _prompt_feature(stage: Stage) -> Any:
     if stage.prompt_format in CHAT_FORMATS:
         return List({"role": Value("string"), "content": Value("string")})
     return Value("string")
-
-
-def chain_hooks(*hooks: EngineHooks | None) -> EngineHooks:
-    """One set of hooks that calls each given set in turn."""
-    present = [h for h in hooks if h is not None]
-
-    def combined(name: str) -> Any:
-        calls = [getattr(h, name) for h in present if getattr(h, name) is not None]
-        if not calls:
-            return None
-        if len(calls) == 1:
-            return calls[0]
-        return lambda index, columns: [call(index, columns) for call in calls]
-
-    return EngineHooks(
-        on_generated=combined("on_generated"),
-        on_labelled=combined("on_labelled"),
-        on_row_done=combined("on_row_done"),
-    )
-
-
-def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
-    """Run `coro` to the end, also from code that already runs an event loop (notebooks)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = asyncio.run(coro)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name="distil-pipeline")
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]

@@ -25,8 +25,8 @@ from distilabel_cli.dataset.io.row_sink import FolderSink
 from distilabel_cli.errors import DistilError, RunAborted, RunFailed
 from distilabel_cli.pipeline.build import build_pipeline
 from distilabel_cli.pipeline.check import check_columns, check_tasks
-from distilabel_cli.pipeline.core import RunOptions
 from distilabel_cli.pipeline.report import RunReport
+from distilabel_cli.pipeline.run_options import RunOptions
 from distilabel_cli.redact import register_spec_secrets
 from distilabel_cli.spec.loader import SpecSource
 from distilabel_cli.spec.models import PipelineSpec
