@@ -74,10 +74,7 @@ class RequestCache:
         self.path = self.folder / CACHE_FILE
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute(_SCHEMA)
+            self._db = _open(self.path)
         except (OSError, sqlite3.Error) as exc:
             raise DistilError(
                 f"request cache {self.path}: cannot open it ({exc}); set run.cache to another "
@@ -201,6 +198,31 @@ class RequestCache:
         self._db.close()
         if self._error is not None:
             raise DistilError(f"request cache {self.path}: cannot write it ({self._error})")
+
+
+#: How long opening waits for another run that is creating or converting the same file.
+OPEN_SECONDS = 30.0
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """A connection in WAL mode with the table made. Switching a new file to WAL takes an
+    exclusive lock that SQLite's busy timeout does not wait for: two runs opening the same
+    new cache at once retry here instead of failing."""
+    deadline = time.monotonic() + OPEN_SECONDS
+    delay = 0.01
+    while True:
+        db = sqlite3.connect(path, timeout=OPEN_SECONDS, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(_SCHEMA)
+            return db
+        except sqlite3.OperationalError as exc:
+            db.close()
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)  # noqa: real-wait - another process holds the lock
+            delay = min(delay * 2, 0.5)
 
 
 def _llm_part(llm: LLM) -> bytes:
