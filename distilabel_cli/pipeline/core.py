@@ -20,6 +20,7 @@ from distilabel_cli.columns import (
 from distilabel_cli.errors import DistilError, RunAborted, RunInterrupted
 from distilabel_cli.llms.base import LLM
 from distilabel_cli.llms.request_cache import RequestCache
+from distilabel_cli.pipeline.collector import fewer_collections
 from distilabel_cli.pipeline.engine import Engine, EngineHooks
 from distilabel_cli.pipeline.fingerprint import pipeline_fingerprint
 from distilabel_cli.pipeline.report import RunReport
@@ -253,7 +254,8 @@ class Pipeline:
                     EngineHooks(**session.callbacks()) if session else None,
                     hooks,
                 )
-                run_coroutine(engine.stream(iter_rows(source), saved, emit))
+                with fewer_collections():
+                    run_coroutine(engine.stream(iter_rows(source), saved, emit))
         except KeyboardInterrupt:
             saved_rows = (
                 f"{session.finished} finished rows are saved in {report.checkpoint}"

@@ -321,8 +321,8 @@ class Engine:
         cache = self.cache
         if cache is None:
             return exactly(llm, await llm.agenerate(prompt, len(samples), schema), len(samples))
-        keys = cache.keys(llm, prompt, schema, samples)
-        found = cache.get(keys)
+        keys = cache.run_keys(llm, prompt, schema, samples)
+        found = await cache.lookup(keys)
         for completion in found.values():
             llm.usage.record_cache_hit(completion)
         missing = [key for key in keys if key not in found]
