@@ -25,6 +25,7 @@ Ray nodes, actors, driver, and anything else running) that was busy during the r
 
     python bench/bench_ray.py                 # both, 3 timed runs each
     python bench/bench_ray.py --part scaling --repeat 5
+    python bench/bench_ray.py --part scaling --scaling-rows 1600
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class Config:
     slots: int  # server slots in use (for the ideal wall)
     concurrency: int  # per replica
     stage_ray: dict[str, Any] = field(default_factory=dict)
+    rows: int = W1.rows
 
     def ideal(self, requests: int) -> float:
         return max(requests * W1.service_time / self.slots, 2 * W1.service_time)
@@ -223,7 +225,7 @@ def bench_config(
     url = f"http://127.0.0.1:{backends[0].port}/v1"
     result = Result(config, None, [])
     for k in range(-1 if args.warmup else 0, args.repeat):
-        rows = 32 if k < 0 else W1.rows
+        rows = 32 if k < 0 else config.rows
         inputs = folder / f"inputs-{rows}.jsonl"
         if not inputs.exists():
             make_dataset(rows).to_json(str(inputs), lines=True)
@@ -311,7 +313,10 @@ def overhead(cluster: RayCluster, workdir: Path, args: argparse.Namespace) -> li
 
 
 def scaling(cluster: RayCluster, workdir: Path, args: argparse.Namespace) -> list[str]:
-    print(f"scaling: W1 against 2 servers of {SCALING_SLOTS} slots, one per worker node")
+    print(
+        f"scaling: W1 with {args.scaling_rows} inputs against 2 servers of {SCALING_SLOTS} "
+        "slots, one per worker node"
+    )
     with servers(cluster, 2, SCALING_SLOTS) as backends:
         urls = [f"http://127.0.0.1:{b.port}/v1" for b in backends]
         configs = [
@@ -323,6 +328,7 @@ def scaling(cluster: RayCluster, workdir: Path, args: argparse.Namespace) -> lis
                 SCALING_SLOTS,
                 SCALING_SLOTS,
                 pinned(urls[:1], ["a"]),
+                args.scaling_rows,
             ),
             Config(
                 "2 nodes",
@@ -332,6 +338,7 @@ def scaling(cluster: RayCluster, workdir: Path, args: argparse.Namespace) -> lis
                 2 * SCALING_SLOTS,
                 SCALING_SLOTS,
                 pinned(urls, ["a", "b"]),
+                args.scaling_rows,
             ),
         ]
         results = [bench_config(cluster, c, backends, workdir, args) for c in configs]
@@ -344,6 +351,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per config")
     parser.add_argument(
         "--no-warmup", dest="warmup", action="store_false", help="skip the untimed warm-up"
+    )
+    parser.add_argument(
+        "--scaling-rows",
+        type=int,
+        default=W1.rows,
+        help="inputs of the scaling runs (W1's 400 by default; more rows amortise the "
+        "pipeline's fill and drain and the 0.2 s rounds)",
     )
     parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep it (default: temp)")
     args = parser.parse_args(argv)

@@ -85,13 +85,10 @@ def run(
 
       distil run hf://datasets/me/quickstart/spec.yaml --ray auto
     """
-    from datasets import disable_progress_bars
     from rich.console import Console
 
     from distilabel_cli.cli.logs import state
     from distilabel_cli.errors import RunFailed
-    from distilabel_cli.pipeline.progress import summary_table
-    from distilabel_cli.pipeline.run import run_spec
     from distilabel_cli.spec.loader import load_spec
 
     quiet = state["quiet"]
@@ -108,11 +105,21 @@ def run(
     if ray is not None:
         overrides += ["run.engine=ray", f"run.ray.address={json.dumps(ray)}"]
     console = Console()
-    disable_progress_bars()  # our own bars are the ones that matter
     with user_errors(debug):
         if fresh and resume:
             raise DistilError("--fresh and --resume exclude each other")
         spec, source = load_spec(config, overrides)
+        pipeline = None
+        if spec.run.engine == "ray" and not (estimate or dry_run):
+            from distilabel_cli.pipeline.build import started_pipeline
+
+            pipeline = started_pipeline(spec, source)  # actors load during the imports below
+        from datasets import disable_progress_bars
+
+        from distilabel_cli.pipeline.progress import summary_table
+        from distilabel_cli.pipeline.run import run_spec
+
+        disable_progress_bars()  # our own bars are the ones that matter
         if estimate:
             from distilabel_cli.pipeline.estimate import estimate_spec
             from distilabel_cli.pipeline.progress import estimate_table
@@ -128,6 +135,7 @@ def run(
                 dry_run=dry_run,
                 resume=mode,
                 retry_unparsed=retry_unparsed,
+                pipeline=pipeline,
             )
         except RunFailed as failed:
             console.print(summary_table(failed.outcome.report, str(failed.outcome.output)))

@@ -16,6 +16,7 @@ from distilabel_cli.pipeline.build_task import build_task
 from distilabel_cli.pipeline.core import Pipeline
 from distilabel_cli.pipeline.stage import Stage
 from distilabel_cli.redact import register_llm_secrets, register_spec_secrets
+from distilabel_cli.spec.loader import SpecSource
 from distilabel_cli.spec.models import LLMSpec, PipelineSpec, RayRunSpec, StageSpec
 from distilabel_cli.tasks import Task
 
@@ -88,6 +89,23 @@ def build_pipeline(spec: PipelineSpec, spec_dir: Path | None = None) -> Pipeline
         if stage is not None:
             register_llm_secrets(stage.llm)
     return Pipeline(generator=generator, labeller=labeller)
+
+
+def started_pipeline(spec: PipelineSpec, source: SpecSource) -> Pipeline:
+    """The spec's pipeline, its tasks checked and its Ray actors (if any) starting. `distil
+    run` calls it before importing the rest of what a run needs (datasets: about 0.6 s),
+    which then overlaps the actors' loading on the cluster; `run_spec(pipeline=...)` runs
+    and closes it."""
+    from distilabel_cli.pipeline.check import check_tasks
+
+    check_tasks(spec, source)
+    pipeline = build_pipeline(spec, Path(source.file).parent)
+    try:
+        pipeline.start()
+    except BaseException:
+        pipeline.close()
+        raise
+    return pipeline
 
 
 def with_batch_size(spec: PipelineSpec) -> PipelineSpec:

@@ -188,7 +188,7 @@ class Pipeline:
         from distilabel_cli.dataset.checkpoint.session import CheckpointSession, resume_hint
         from distilabel_cli.dataset.io.row_source import iter_rows
         from distilabel_cli.llms.batched import BatchedLLM
-        from distilabel_cli.pipeline.ray import RayStageLLM, stage_placement
+        from distilabel_cli.pipeline.ray import stage_placement
 
         options = options or RunOptions()
         num_generations, batch_size = options.num_generations, options.batch_size
@@ -207,9 +207,7 @@ class Pipeline:
             [c for c in self.output_columns() if c in dataset.column_names]
         )
         generating, labelling = self.stage("generator"), self.stage("labeller")
-        for llm in self._llms():  # every stage's Ray actors start loading at once
-            if isinstance(llm, RayStageLLM):
-                llm.start()
+        self.start()
         cache = request_cache(options.cache)
         for llm in self._llms():  # the Batch API backend keeps its batches beside the cache
             use_state_folder = getattr(llm, "use_state_folder", None)
@@ -344,6 +342,15 @@ class Pipeline:
             metadata[LABELLING_ERROR] = Value("string")
         features[METADATA] = metadata
         return Features(features)
+
+    def start(self) -> None:
+        """Start what loads in the background: every stage's Ray actors at once (idempotent;
+        `generate` calls it, a caller may call it earlier to overlap the loading)."""
+        from distilabel_cli.pipeline.ray import RayStageLLM
+
+        for llm in self._llms():
+            if isinstance(llm, RayStageLLM):
+                llm.start()
 
     def close(self) -> None:
         for stage in self.stages.values():
