@@ -116,7 +116,9 @@ def run_distil(spec: Path, log: Path) -> tuple[float, float, int]:
     command = [sys.executable, "-m", "distilabel_cli", "run", str(spec), "--no-progress"]
     with log.open("w", encoding="utf-8") as out:
         started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+        cache = spec.with_name(spec.stem + ".cache")  # empty: every request is sent
+        env = {**os.environ, "DISTIL_CACHE_DIR": str(cache)}
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=REPO, env=env)
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4 above
