@@ -222,3 +222,51 @@ def server_cache_dir() -> str:
     import os
 
     return os.environ["DISTIL_CACHE_DIR"]
+
+
+def test_lookups_of_one_loop_turn_share_one_select(tmp_path: Path) -> None:
+    """Concurrent lookups are answered by one SELECT (counted with SQLite's trace hook), find
+    what was stored, also before it reached the file, and nothing else."""
+    import asyncio
+
+    from distilabel_cli.llms.base import Completion
+
+    cache = RequestCache(tmp_path)
+    keys = [bytes([n]) * 20 for n in range(50)]
+    cache.put([(keys[0], Completion(text="zero")), (keys[1], Completion(text=None, error="x"))])
+    cache.commit()  # in the file
+    cache.put([(keys[2], Completion(text="two"))])  # only in memory so far
+    selects: list[str] = []
+    cache._db.set_trace_callback(lambda sql: selects.append(sql) if "SELECT" in sql else None)
+
+    async def look_up_all() -> list[dict[bytes, Completion]]:
+        return await asyncio.gather(*(cache.lookup([key]) for key in keys))
+
+    found = asyncio.run(look_up_all())
+    cache.close()
+    assert len(selects) == 1
+    assert [k for answers in found for k in answers] == [keys[0], keys[2]]
+    assert found[0][keys[0]].text == "zero" and found[0][keys[0]].cached
+    assert found[2][keys[2]].text == "two"
+    assert cache.stats.hits == 2 and cache.stats.misses == 48
+
+
+def test_a_cache_file_of_the_first_layout_is_still_read_and_written(tmp_path: Path) -> None:
+    """Files made before the rowid layout (`WITHOUT ROWID`) keep working unchanged."""
+    from distilabel_cli.llms.base import Completion
+
+    with sqlite3.connect(tmp_path / CACHE_FILE) as db:
+        db.execute(
+            "CREATE TABLE answers (key BLOB PRIMARY KEY, value BLOB NOT NULL, "
+            "created REAL NOT NULL) WITHOUT ROWID"
+        )
+        db.execute(
+            "INSERT INTO answers VALUES (?, ?, 0)", (b"k" * 20, b'{"text": "old", "model": "m"}')
+        )
+    cache = RequestCache(tmp_path)
+    cache.put([(b"n" * 20, Completion(text="new"))])
+    cache.close()
+    reopened = RequestCache(tmp_path)
+    found = reopened.get([b"k" * 20, b"n" * 20])
+    reopened.close()
+    assert {key: c.text for key, c in found.items()} == {b"k" * 20: "old", b"n" * 20: "new"}
