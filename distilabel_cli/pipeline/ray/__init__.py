@@ -13,11 +13,17 @@ Nothing here imports `ray` at module level: the local engine never loads it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from distilabel_cli.pipeline.ray.proxy import RayStageLLM
+from distilabel_cli.lazy_exports import lazy_exports
 
+if TYPE_CHECKING:
+    from distilabel_cli.pipeline.ray.proxy import RayStageLLM
+
+#: Imported when first used: a replica's process needs `actor`, not the driver's proxy.
+EXPORTS: dict[str, tuple[str, str]] = {"RayStageLLM": ("proxy", "RayStageLLM")}
 __all__ = ["RayStageLLM", "placement_of", "stage_placement"]
+__getattr__, __dir__ = lazy_exports(__name__, EXPORTS)
 
 
 def placement_of(llm: Any) -> list[dict[str, Any]] | None:
