@@ -270,3 +270,24 @@ def test_a_cache_file_of_the_first_layout_is_still_read_and_written(tmp_path: Pa
     found = reopened.get([b"k" * 20, b"n" * 20])
     reopened.close()
     assert {key: c.text for key, c in found.items()} == {b"k" * 20: "old", b"n" * 20: "new"}
+
+
+def test_the_cache_works_from_code_that_already_runs_an_event_loop(tmp_path: Path) -> None:
+    """In a notebook the run's loop runs in a helper thread, not the one that opened the
+    cache: the second run is still answered from it."""
+    import asyncio
+
+    from datasets import Dataset
+
+    dataset = Dataset.from_dict({"input": ["a", "b"]})
+
+    async def notebook_cell(answer: str) -> Pipeline:
+        llm = ScriptedLLM(task=TextGenerationTask(), answer=answer)
+        pipeline = Pipeline(generator=llm)
+        pipeline.generate(dataset, cache=tmp_path / "cache")
+        return pipeline
+
+    asyncio.run(notebook_cell("first"))
+    second = asyncio.run(notebook_cell("second"))
+    assert second.last_report.cache_hits == 2
+    assert second.generator.requests == []

@@ -155,10 +155,11 @@ class RequestCache:
         for start in range(0, len(rest), SELECT_KEYS):
             chunk = rest[start : start + SELECT_KEYS]
             marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT key, value FROM answers WHERE key IN ({marks})",  # noqa: S608 - only ?s
-                chunk,
-            ).fetchall()
+            with self._lock:
+                rows = self._db.execute(
+                    f"SELECT key, value FROM answers WHERE key IN ({marks})",  # noqa: S608
+                    chunk,
+                ).fetchall()
             found.update((bytes(key), _completion(value)) for key, value in rows)
         self.stats.hits += len(found)
         self.stats.misses += len(keys) - len(found)
@@ -269,7 +270,11 @@ def _open(path: Path) -> sqlite3.Connection:
     deadline = time.monotonic() + OPEN_SECONDS
     delay = 0.01
     while True:
-        db = sqlite3.connect(path, timeout=OPEN_SECONDS, isolation_level=None)
+        # used by the thread that runs the event loop, which is not the one that opened it
+        # when the caller already runs a loop (a notebook); `RequestCache._lock` serialises
+        db = sqlite3.connect(
+            path, timeout=OPEN_SECONDS, isolation_level=None, check_same_thread=False
+        )
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")  # WAL: fsync at checkpoints only
