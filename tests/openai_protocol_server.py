@@ -79,6 +79,7 @@ class ProtocolServer(JSONServer):
         *,
         refuse_max_tokens: bool = False,
         refuse_strict: bool = False,
+        defaults_only: bool = False,
         rpm: float | None = None,
         headers: bool = True,
         delay: float = 0.0,
@@ -86,6 +87,7 @@ class ProtocolServer(JSONServer):
         self.delay = delay
         self.refuse_max_tokens = refuse_max_tokens
         self.refuse_strict = refuse_strict
+        self.defaults_only = defaults_only
         self.quota = Quota(rpm) if rpm else None
         self.send_rate_headers = headers
         self.seen: list[Seen] = []
@@ -119,6 +121,16 @@ class ProtocolServer(JSONServer):
                 "Use 'max_completion_tokens' instead."
             )
             return 400, headers, _error(message, "unsupported_parameter")
+        if self.defaults_only:  # a reasoning model: OpenAI's own error answers
+            if body.get("temperature") not in (None, 1):
+                message = (
+                    f"Unsupported value: 'temperature' does not support {body['temperature']} "
+                    "with this model. Only the default (1) value is supported."
+                )
+                return 400, headers, _error(message, "unsupported_value")
+            if "top_p" in body:
+                message = "Unsupported parameter: 'top_p' is not supported with this model."
+                return 400, headers, _error(message, "unsupported_parameter")
         fmt = body.get("response_format")
         if self.refuse_strict and fmt and fmt.get("json_schema", {}).get("strict"):
             message = "Invalid schema for response_format 'answer': 'minItems' is not permitted."

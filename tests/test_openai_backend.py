@@ -190,6 +190,41 @@ def test_a_400_refusing_max_tokens_switches_once_and_is_remembered(sdk: bool) ->
     assert llm.usage.failed_requests == 0 and llm._token_param == "max_completion_tokens"
 
 
+@pytest.mark.parametrize("sdk", [False, True], ids=["lean", "sdk"])
+def test_sampling_options_a_reasoning_model_refuses_are_dropped_once_with_a_warning(
+    sdk: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """OpenAI's reasoning models answer 400 to a non-default temperature or any top_p; the
+    LLM stops sending what was refused, says so once, and loses no item."""
+    with ProtocolServer(defaults_only=True) as server:
+        llm = quick_llm(
+            server, sdk=sdk, model="my-reasoner", temperature=0.7, top_p=0.9, concurrency=1
+        )
+        rows = Dataset.from_dict({"input": [f"q{i}" for i in range(4)]})
+        with caplog.at_level("WARNING", logger="distilabel_cli.llms"):
+            out = Pipeline(generator=llm).generate(rows)
+    assert [s.status for s in server.seen] == [400, 400, 200, 200, 200, 200]
+    assert all("temperature" not in s.body and "top_p" not in s.body for s in server.seen[2:])
+    assert None not in [g[0] for g in out["generations"]]
+    assert llm.usage.failed_requests == 0
+    warnings = [r.getMessage() for r in caplog.records if "refuses" in r.getMessage()]
+    assert len(warnings) == 2
+    assert "temperature=0.7" in warnings[0] and "top_p=0.9" in warnings[1]
+
+
+def test_a_refusal_of_something_else_is_not_taken_for_a_sampling_option() -> None:
+    """A 400 naming an option distil did not send fails the item as before (no loop)."""
+    from distilabel_cli.llms.http import APIStatusError
+    from distilabel_cli.llms.openai import _refused_param
+
+    refusal = "Unsupported value: 'temperature' does not support 0.7 with this model."
+    exc = APIStatusError(400, refusal, {}, "unsupported_value")
+    assert _refused_param(exc, {"temperature": 0.7}) == "temperature"
+    assert _refused_param(exc, {"model": "m"}) is None  # already dropped: not again
+    other = APIStatusError(400, "Unsupported value: 'reasoning_effort' ...", {}, None)
+    assert _refused_param(other, {"reasoning_effort": "x"}) is None
+
+
 def test_judges_send_strict_schemas_and_drop_strict_when_refused() -> None:
     rows = Dataset.from_dict({"input": ["q1", "q2"], "generations": [["x", "y"], ["z", "w"]]})
     with ProtocolServer() as server:

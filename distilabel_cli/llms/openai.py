@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import os
 import re
 from collections.abc import Mapping
@@ -40,8 +41,20 @@ COMPLETION_TOKENS_MODELS = re.compile(r"(^|/)(o\d|gpt-5)", re.IGNORECASE)
 Answer = tuple[list[str | None], list[str | None], dict[str, Any] | None]
 
 
+log = logging.getLogger("distilabel_cli.llms")
+
+#: Sampling options a model may refuse: reasoning models (o-series, gpt-5) take only their
+#: defaults. Refused once, they are no longer sent by that LLM (a warning says so).
+DROPPABLE = ("temperature", "top_p", "frequency_penalty", "presence_penalty")
+#: How OpenAI names the option it refuses: "Unsupported value: 'temperature' does not support
+#: 0.7 with this model. Only the default (1) value is supported." / "Unsupported parameter:
+#: 'top_p' is not supported with this model."
+_REFUSED_OPTION = re.compile(r"Unsupported (?:value|parameter): '(\w+)'")
+
+
 class ParamRefused(Exception):
-    """The server refused `max_tokens` or `strict`: switch once, remember, ask again."""
+    """The server refused `max_tokens`, `strict` or a sampling option (`DROPPABLE`): switch
+    once, remember, ask again."""
 
     def __init__(self, param: str, message: str) -> None:
         super().__init__(message)
@@ -93,6 +106,8 @@ class OpenAICompatibleLLM(LLM):
     _token_param: str = field(default="max_tokens", init=False, repr=False)
     #: Send `strict: true` with closed JSON schemas until the server refuses it.
     _strict: bool = field(default=True, init=False, repr=False)
+    #: Sampling options the server refused (not sent any more).
+    _dropped: set[str] = field(default_factory=set, init=False, repr=False)
     #: Through the `openai` SDK rather than the lean client.
     _use_sdk: bool = field(default=False, init=False, repr=False)
 
@@ -180,6 +195,8 @@ class OpenAICompatibleLLM(LLM):
             "presence_penalty": self.presence_penalty or None,
         }
         params.update({k: v for k, v in optional.items() if v is not None})
+        for name in self._dropped:
+            params.pop(name, None)
         return params
 
     async def _request(
@@ -220,8 +237,17 @@ class OpenAICompatibleLLM(LLM):
         """Stop sending what the server refused (once; a repeat fails as the error it is)."""
         if refused.param == "max_tokens":
             self._token_param = "max_completion_tokens"
-        else:
+        elif refused.param == "strict":
             self._strict = False
+        elif refused.param not in self._dropped:
+            self._dropped.add(refused.param)
+            log.warning(
+                "%s refuses %s=%s (%s); sending none from now on: the model uses its default",
+                self.model,
+                refused.param,
+                getattr(self, refused.param, None),
+                refused,
+            )
 
     def _body(
         self, prompt: FormattedPrompt, n: int, schema: dict[str, Any] | None, mode: str | None
@@ -292,7 +318,8 @@ class OpenAICompatibleLLM(LLM):
 
 
 def _refused_param(exc: APIStatusError, body: dict[str, Any]) -> str | None:
-    """`max_tokens` or `strict` when a 400 refuses that parameter of `body` (else None)."""
+    """`max_tokens`, `strict` or a `DROPPABLE` option when a 400 refuses that parameter of
+    `body` (else None)."""
     if exc.status != 400:
         return None
     message = exc.message
@@ -302,6 +329,9 @@ def _refused_param(exc: APIStatusError, body: dict[str, Any]) -> str | None:
     strict = (body.get("response_format") or {}).get("json_schema", {}).get("strict")
     if strict and ("strict" in message or refuses_format(exc)):
         return "strict"
+    named = _REFUSED_OPTION.search(message)
+    if named and named.group(1) in DROPPABLE and named.group(1) in body:
+        return named.group(1)
     return None
 
 
