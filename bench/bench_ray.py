@@ -14,14 +14,16 @@ cluster that the tests use (`tests/ray_cluster.py`: a head and workers `a` and `
   to each worker and its server. Target: 2 nodes about 2x as fast (wall ratio >= 1.8).
 
 Each configuration: an untimed warm-up run of 32 rows, then `--repeat` timed runs (median,
-min-max). "wall" is the whole process (start, imports, connecting to Ray, starting actors,
-writing the dataset); "engine" is the run record's `wall_seconds`; both are compared with
-the baseline. Driver CPU per request is the `distil run` process's own user + system time
-(`os.wait4`) beyond start-up: (timed run - warm-up) / (their difference in requests). Every
-run's output is checked: all rows in order, every generation and rating, no failed request.
-Each run has an empty request cache of its own (DISTIL_CACHE_DIR): every request is sent.
-"machine busy" is the share of the machine's CPU time (all cores, every process: servers,
-Ray nodes, actors, driver, and anything else running) that was busy during the run.
+min-max), interleaved: each round runs every configuration of the part once, so that a
+machine getting busier or quieter weighs on all of them alike. "wall" is the whole process
+(start, imports, connecting to Ray, starting actors, writing the dataset); "engine" is the
+run record's `wall_seconds`; both are compared with the baseline. Driver CPU per request is
+the `distil run` process's own user + system time (`os.wait4`) beyond start-up: (timed run -
+warm-up) / (their difference in requests). Every run's output is checked: all rows in order,
+every generation and rating, no failed request. Each run has an empty request cache of its
+own (DISTIL_CACHE_DIR): every request is sent. "machine busy" is the share of the machine's
+CPU time (all cores, every process: servers, Ray nodes, actors, driver, and anything else
+running) that was busy during the run.
 
     python bench/bench_ray.py                 # both, 3 timed runs each
     python bench/bench_ray.py --part scaling --repeat 5
@@ -212,41 +214,63 @@ class Result:
         return f"{1000 * cpu / (self.requests - self.warmup.requests):.2f}"
 
 
-def bench_config(
+def bench_configs(
     cluster: RayCluster,
-    config: Config,
+    configs: list[Config],
     backends: list[HTTPBackend],
     workdir: Path,
     args: argparse.Namespace,
-) -> Result:
-    """Warm-up, then `repeat` timed runs of one config; each run's line printed."""
-    folder = workdir / config.name.replace(" ", "-")
-    folder.mkdir()
+) -> list[Result]:
+    """Each config's warm-up, then `repeat` rounds in which every config runs once (runs
+    interleaved, so that a machine getting busier or quieter weighs on all configs alike);
+    each run's line printed."""
     url = f"http://127.0.0.1:{backends[0].port}/v1"
-    result = Result(config, None, [])
+    results = [Result(config, None, []) for config in configs]
+    for result in results:
+        (workdir / folder_name(result.config)).mkdir()
     for k in range(-1 if args.warmup else 0, args.repeat):
-        rows = 32 if k < 0 else config.rows
-        inputs = folder / f"inputs-{rows}.jsonl"
-        if not inputs.exists():
-            make_dataset(rows).to_json(str(inputs), lines=True)
-        label = "warm-up" if k < 0 else f"run-{k + 1}"
-        spec = folder / f"{label}.yaml"
-        write_spec(config, url, inputs, folder / f"out-{label}", spec)
-        requests_served(cluster, backends, reset=True)
-        m = run_distil(cluster, spec, spec.with_suffix(".log"), rows)
-        m.requests = requests_served(cluster, backends, reset=False)
-        print(
-            f"  {config.name:<16} {label:<8} wall {m.wall:6.2f} s  engine {m.engine_wall:6.2f} s"
-            f"  driver CPU {m.driver_cpu:5.2f} s  machine busy {100 * m.machine_busy:3.0f} %"
-            f"  requests {m.requests}  "
-            f"{'; '.join(m.problems) or 'output ok'}",
-            flush=True,
-        )
-        if k < 0:
-            result.warmup = m
-        else:
-            result.runs.append(m)
-    return result
+        for result in results:
+            m = bench_run(
+                cluster, result.config, backends, workdir / folder_name(result.config), url, k
+            )
+            if k < 0:
+                result.warmup = m
+            else:
+                result.runs.append(m)
+    return results
+
+
+def folder_name(config: Config) -> str:
+    return config.name.replace(" ", "-")
+
+
+def bench_run(
+    cluster: RayCluster,
+    config: Config,
+    backends: list[HTTPBackend],
+    folder: Path,
+    url: str,
+    k: int,
+) -> Measurement:
+    """Run `k` of a config (k < 0: the 32-row warm-up), checked and printed."""
+    rows = 32 if k < 0 else config.rows
+    inputs = folder / f"inputs-{rows}.jsonl"
+    if not inputs.exists():
+        make_dataset(rows).to_json(str(inputs), lines=True)
+    label = "warm-up" if k < 0 else f"run-{k + 1}"
+    spec = folder / f"{label}.yaml"
+    write_spec(config, url, inputs, folder / f"out-{label}", spec)
+    requests_served(cluster, backends, reset=True)
+    m = run_distil(cluster, spec, spec.with_suffix(".log"), rows)
+    m.requests = requests_served(cluster, backends, reset=False)
+    print(
+        f"  {config.name:<16} {label:<8} wall {m.wall:6.2f} s  engine {m.engine_wall:6.2f} s"
+        f"  driver CPU {m.driver_cpu:5.2f} s  machine busy {100 * m.machine_busy:3.0f} %"
+        f"  requests {m.requests}  "
+        f"{'; '.join(m.problems) or 'output ok'}",
+        flush=True,
+    )
+    return m
 
 
 def spread(values: list[float]) -> str:
@@ -308,7 +332,7 @@ def overhead(cluster: RayCluster, workdir: Path, args: argparse.Namespace) -> li
         Config("ray", "ray", "placed by Ray", f"1 x {W1.slots}", W1.slots, W1.concurrency),
     ]
     with servers(cluster, 1, W1.slots) as backends:
-        results = [bench_config(cluster, c, backends, workdir, args) for c in configs]
+        results = bench_configs(cluster, configs, backends, workdir, args)
     return table_rows("overhead", results)
 
 
@@ -341,7 +365,7 @@ def scaling(cluster: RayCluster, workdir: Path, args: argparse.Namespace) -> lis
                 args.scaling_rows,
             ),
         ]
-        results = [bench_config(cluster, c, backends, workdir, args) for c in configs]
+        results = bench_configs(cluster, configs, backends, workdir, args)
     return table_rows("scaling", results)
 
 

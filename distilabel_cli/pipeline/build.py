@@ -5,12 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
-
-from distilabel_cli.errors import DistilError
-from distilabel_cli.llms import llm_class
 from distilabel_cli.llms.base import LLM
-from distilabel_cli.llms.options import options_of
+from distilabel_cli.llms.construct import construct_llm, llm_options
 from distilabel_cli.pipeline.build_pool import build_pool, build_process_llm
 from distilabel_cli.pipeline.build_task import build_task
 from distilabel_cli.pipeline.core import Pipeline
@@ -30,23 +26,10 @@ def build_llm(spec: LLMSpec, task: Task | None = None, label: str | None = None)
     """
     register_spec_secrets(spec)
     if spec.gpus is not None:
-        llm: LLM = build_process_llm(spec, task, label or "llm")
-    else:
-        cls = llm_class(spec.type)
-        options = {name: _plain(getattr(spec, name)) for name in options_of(cls)}
-        try:
-            llm = cls(task=task, **options)
-        except DistilError as exc:
-            if label is None:
-                raise
-            raise DistilError(f"{label}: {exc.message}", details=exc.details) from None
-    register_llm_secrets(llm)
-    return llm
-
-
-def _plain(value: Any) -> Any:
-    """A spec value as the LLM takes it (secrets as plain strings)."""
-    return value.get_secret_value() if isinstance(value, SecretStr) else value
+        llm = build_process_llm(spec, task, label or "llm")
+        register_llm_secrets(llm)
+        return llm
+    return construct_llm(spec.type, llm_options(spec), task, label)
 
 
 def build_stage(

@@ -1,6 +1,8 @@
 """The Ray actor that serves one replica of a stage: the real LLM, where Ray placed it.
 
-It builds the LLM from its spec (`build_llm`) on its node, loads it, and answers
+It makes the LLM from the backend type and plain options the driver sends
+(`llms.construct`: the replica's process never imports the spec's models) on its node,
+loads it, and answers
 `generate(prompt, n, schema)` with `(kind, value, usage)` as `ProcessLLM`'s child does:
 kind `ok` (the completions, failed ones included), `unsupported` (no JSON schema: ask again
 in plain text) or `fatal` (the run stops); `usage` is what the LLM's counters grew by since
@@ -26,22 +28,27 @@ ADDITIVE = tuple(
 
 
 class StageActor:
-    """One replica: `spec` is its llm spec (its own options and rate-limit share applied),
-    `label` its YAML path, `env` the driver's key variables (OPENAI_API_KEY, HF_TOKEN, ...)
-    that the backend may read when the spec gives no key."""
+    """One replica: `llm_type` and `options` are its llm spec's (`llm_options`: its own
+    options and rate-limit share applied), `label` its YAML path, `env` the driver's key
+    variables (OPENAI_API_KEY, HF_TOKEN, ...) that the backend may read when the spec gives
+    no key."""
 
-    def __init__(self, spec: Any, label: str, env: dict[str, str]) -> None:
+    def __init__(
+        self, llm_type: str, options: dict[str, Any], label: str, env: dict[str, str]
+    ) -> None:
+        from distilabel_cli.llms.construct import construct_llm
         from distilabel_cli.llms.process_child import describe
-        from distilabel_cli.pipeline.build import build_llm
+        from distilabel_cli.redact import register_secret_variables
 
         os.environ.update(env)
+        register_secret_variables()
         self.label = label
         self.llm: LLM | None = None
         self.info: dict[str, Any] = {}
         self.load_error: str | None = None
         self._reported = Usage()
         try:
-            self.llm = build_llm(spec, None, label)
+            self.llm = construct_llm(llm_type, options, None, label)
             load = getattr(self.llm, "load", None)
             if callable(load):
                 load()  # a bad model or a missing GPU shows now, not at the first request

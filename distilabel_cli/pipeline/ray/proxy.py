@@ -25,6 +25,7 @@ from distilabel_cli.errors import (
     StructuredOutputUnsupported,
 )
 from distilabel_cli.llms.base import LLM, Completion
+from distilabel_cli.llms.construct import llm_options
 from distilabel_cli.llms.options import options_of
 from distilabel_cli.pipeline.ray import cluster
 from distilabel_cli.pipeline.ray.actor import ADDITIVE, StageActor
@@ -90,7 +91,8 @@ class RayStageLLM(LLM):
             for replica in self._set.replicas:
                 label = f"{self.label} (replica {replica.index})"
                 options = actor_options(replica, self.stage)
-                replica.handle = actor.options(**options).remote(replica.spec, label, env)
+                args = (replica.spec.type, llm_options(replica.spec), label, env)
+                replica.handle = actor.options(**options).remote(*args)
                 replica.pending = replica.handle.describe.remote()
 
     def _loaded(self) -> dict[str, Any]:
