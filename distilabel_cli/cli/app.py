@@ -6,6 +6,7 @@ so `distil --version` loads nothing but this module and the version.
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,21 @@ def main() -> None:
         return
     from distilabel_cli.cli.commands import app
 
-    app()
+    try:
+        app()
+    finally:
+        leave_the_heap_to_the_os()
+
+
+def leave_the_heap_to_the_os() -> None:
+    """The command is done and the process ends: stop the cyclic garbage collector, whose
+    collections while the interpreter tears down its modules walk the whole heap (0.45 s
+    after a `distil run` that loaded datasets, pyarrow and the report's plotting). Objects
+    are still released as their modules go; atexit handlers, weakref finalizers and
+    ProcessLLM children's shutdown run as before. Every file a command writes is closed
+    before it returns."""
+    gc.disable()
+    gc.freeze()
 
 
 def __getattr__(name: str) -> Any:
