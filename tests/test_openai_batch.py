@@ -87,6 +87,16 @@ def test_batch_run_equals_online_run(tmp_path: Path) -> None:
         assert "batch_1" in listing.stdout and "completed" in listing.stdout
 
 
+def test_batch_statuses_are_notices_quiet_hides_and_the_log_file_keeps(tmp_path: Path) -> None:
+    with BatchServer() as server:
+        spec = write_spec(tmp_path, server.base_url, "quiet")
+        result = run(tmp_path, spec, "--no-cache", "-q", "--log-file", "run.log")
+        assert result.stderr == ""  # -q: errors only
+        logged = (tmp_path / "run.log").read_text()
+        assert "NOTICE distilabel_cli.batch: batch batch_1 (writer): " in logged
+        assert "completed" in logged and server.statuses()
+
+
 def test_killed_run_reattaches_to_its_batch(tmp_path: Path) -> None:
     with BatchServer() as server:
         reference = online_reference(tmp_path, server)

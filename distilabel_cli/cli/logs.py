@@ -1,7 +1,8 @@
 """`-v/--verbose`, `-q/--quiet` and `--log-file` on every command: logs through `logging`.
 
-Messages of distil's loggers (`distilabel_cli.*`) go to stderr through rich's handler: warnings
-by default, info with `-v`, debug with `-vv`, errors only with `-q`. Python warnings (e.g. a
+Messages of distil's loggers (`distilabel_cli.*`) go to stderr through rich's handler:
+notices (`notice.py`: a batch's status) and warnings by default, info with `-v`, debug with
+`-vv`, errors only with `-q`. Python warnings (e.g. a
 library's deprecation) are logged too, never silently dropped. `--log-file FILE` also writes
 every debug message, with time and logger, to FILE. Both handlers mask secrets.
 """
@@ -41,13 +42,14 @@ def configure_logging(verbose: int = 0, quiet: bool = False, log_file: Path | No
     from rich.console import Console
     from rich.logging import RichHandler
 
+    from distilabel_cli.notice import NOTICE
     from distilabel_cli.redact import RedactingFilter
 
     state["quiet"] = quiet
     level = (
         logging.ERROR
         if quiet
-        else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+        else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else NOTICE)
     )
     reset_logging()
     logger = logging.getLogger(LOGGER)

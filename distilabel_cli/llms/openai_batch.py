@@ -13,7 +13,7 @@ batches and reads downloaded results from disk, so nothing is sent or paid twice
 from __future__ import annotations
 
 import asyncio
-import sys
+import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -37,8 +37,11 @@ from distilabel_cli.llms.openai import OpenAILLM
 from distilabel_cli.llms.options import option
 from distilabel_cli.llms.request_cache import RequestCache, default_cache_dir
 from distilabel_cli.llms.structured import response_format
+from distilabel_cli.notice import notice
 from distilabel_cli.prompt_types import FormattedPrompt
 from distilabel_cli.redact import redact
+
+log = logging.getLogger("distilabel_cli.batch")
 
 T = TypeVar("T")
 #: The longest wait between two status checks of a batch.
@@ -417,7 +420,7 @@ class OpenAIBatchLLM(OpenAILLM):
         return await call_api(self, call)
 
     def _say(self, line: str) -> None:
-        print(redact(line), file=sys.stderr, flush=True)
+        notice(log, line)
 
     async def aclose(self) -> None:
         """Stop following batches; batches still running are left running (they are paid
