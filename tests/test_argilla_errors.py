@@ -7,7 +7,6 @@ Server-backed cases use the REAL argilla-server 2.8.0 of `argilla_server`
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from distilabel_cli.dataset.argilla import (
 )
 from distilabel_cli.dataset.argilla.records import ROW_KEY
 from distilabel_cli.errors import DistilError
+from distilabel_cli.notice import NOTICE
 from distilabel_cli.tasks.prometheus import PrometheusTask
 from distilabel_cli.tasks.ultracm import UltraCMTask
 
@@ -95,8 +95,7 @@ def test_without_the_extra_vectors_are_skipped_with_a_notice(
     ultrafeedback: CustomDataset, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # as if not installed
-    notes = logging.getLogger("distilabel_cli.argilla")
-    monkeypatch.setattr(notes, "propagate", True)  # an in-process CLI run turns it off
+    caplog.set_level(NOTICE, logger="distilabel_cli.argilla")
     converted = to_argilla(ultrafeedback)
     assert converted.layout.vectors == [] and not converted.records[0].vectors
     assert "pushing without vectors" in caplog.text and "[argilla]" in caplog.text

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_helpers import interruptible
 from counting_server import CountingServer
 
 from distilabel_cli import CustomDataset
@@ -89,6 +90,7 @@ def test_killed_run_resumes_exactly(tmp_path: Path, sig: signal.Signals) -> None
             stderr=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            preexec_fn=interruptible,
         )
         wait_for_saved_lines(rows_file, 12, process)
         process.send_signal(sig)

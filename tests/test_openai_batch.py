@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from batch_server import BatchServer
+from cli_helpers import interruptible
 
 from distilabel_cli import CustomDataset
 from distilabel_cli.llms.batch_files import RequestLine, pack, read_result
@@ -137,6 +138,7 @@ def test_sigint_leaves_batches_running_and_says_how_to_reattach(tmp_path: Path) 
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=interruptible,
         )
         server.wait_for(lambda: server.statuses() == ["in_progress"])
         process.send_signal(signal.SIGINT)

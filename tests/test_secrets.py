@@ -187,8 +187,6 @@ def test_log_records_of_distil_loggers_are_redacted(
     key = fresh()
     register_secret(key)
     caplog.set_level(logging.INFO)
-    notes = logging.getLogger("distilabel_cli.argilla")
-    monkeypatch.setattr(notes, "propagate", True)  # an in-process CLI run turns it off
     for name in ("distilabel_cli", "distilabel_cli.argilla"):
         logging.getLogger(name).info("server said %s", f"bad key {key}")
         try:

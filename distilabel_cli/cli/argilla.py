@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -26,16 +25,6 @@ ApiKey = Annotated[
         "--api-key", envvar="ARGILLA_API_KEY", help="Argilla API key.", show_default=False
     ),
 ]
-
-
-def _show_notes() -> None:
-    """Print the library's notices (e.g. vectors skipped) as plain lines on stderr."""
-    logger = logging.getLogger("distilabel_cli.argilla")
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger.addHandler(handler)
-        logger.propagate = False
 
 
 def push_argilla(
@@ -77,7 +66,6 @@ def push_argilla(
     from distilabel_cli.spec.models import InputSpec
 
     disable_progress_bars()
-    _show_notes()
     with user_errors(debug):
         if vector_model is not None and not vectors:
             raise DistilError("--vector-model and --no-vectors exclude each other")

@@ -2,9 +2,9 @@
 
 Messages of distil's loggers (`distilabel_cli.*`) go to stderr through rich's handler:
 notices (`notice.py`: a batch's status) and warnings by default, info with `-v`, debug with
-`-vv`, errors only with `-q`. Python warnings (e.g. a
-library's deprecation) are logged too, never silently dropped. `--log-file FILE` also writes
-every debug message, with time and logger, to FILE. Both handlers mask secrets.
+`-vv`, errors only with `-q`. Python warnings (e.g. a library's deprecation) are logged too,
+never silently dropped. `--log-file FILE` also writes every debug message, with time and
+logger, to FILE. Both handlers mask secrets.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Make an LLM from its type and options: what `build_llm` does for a validated spec, and
-what a Ray replica does with the plain options the driver sends it (`llm_options`), so
+what a Ray replica does with the options the driver sends it (`llm_options`), so
 that a replica's process never imports the spec's models.
 """
 
@@ -20,10 +20,11 @@ if TYPE_CHECKING:
 
 
 def llm_options(spec: Any) -> dict[str, Any]:
-    """The options of an llm spec as its backend's constructor takes them (secrets as plain
-    strings; nothing else from the spec's models)."""
+    """The options of an llm spec that its backend's constructor takes, as the spec holds
+    them: secrets stay `SecretStr` (masked in any repr of a Ray actor's arguments) until
+    `construct_llm`; no value is one of the spec's models."""
     cls = llm_class(spec.type)
-    return {name: _plain(getattr(spec, name)) for name in options_of(cls)}
+    return {name: getattr(spec, name) for name in options_of(cls)}
 
 
 def construct_llm(
@@ -32,8 +33,9 @@ def construct_llm(
     """The `llm_type` backend with `options`; makes no network call and loads no model. Its
     errors start with `label` (the spec's YAML path). Its secrets are registered for
     redaction."""
+    plain = {name: _plain(value) for name, value in options.items()}
     try:
-        llm = llm_class(llm_type)(task=task, **options)
+        llm = llm_class(llm_type)(task=task, **plain)
     except DistilError as exc:
         if label is None:
             raise

@@ -18,6 +18,7 @@ from distilabel_cli.dataset.argilla.metrics import TextStatistics
 from distilabel_cli.dataset.argilla.records import NO_TEXT, RecordData
 from distilabel_cli.dataset.argilla.vectors import resolve_vector_strategy
 from distilabel_cli.errors import DistilError
+from distilabel_cli.notice import notice
 
 log = logging.getLogger("distilabel_cli.argilla")
 #: Records per request when logging (the server accepts up to 500).
@@ -210,5 +211,5 @@ def push_for_spec(dataset: Dataset, output: Any, saved_to: str) -> PushResult:
             f"{saved_to} --name {output.name} --workspace {output.workspace}"
         )
         raise
-    log.warning("pushed %d records to Argilla: %s", result.records, result.url)
+    notice(log, f"pushed {result.records} records to Argilla: {result.url}")
     return result

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from distilabel_cli.errors import DistilError, MissingExtraError
+from distilabel_cli.notice import notice
 
 log = logging.getLogger("distilabel_cli.argilla")
 
@@ -86,7 +87,7 @@ def resolve_vector_strategy(strategy: Any) -> Any | None:
             embedder = SentenceEmbedder()
             embedder.model  # noqa: B018 - load now, to fall back here when the extra is missing
         except MissingExtraError as exc:
-            log.warning("note: pushing without vectors: %s", exc.message)
+            notice(log, f"pushing without vectors: {exc.message}")
             return None
         return embedder
     if isinstance(strategy, str | Path):

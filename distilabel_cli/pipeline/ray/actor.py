@@ -1,12 +1,11 @@
 """The Ray actor that serves one replica of a stage: the real LLM, where Ray placed it.
 
-It makes the LLM from the backend type and plain options the driver sends
-(`llms.construct`: the replica's process never imports the spec's models) on its node,
-loads it, and answers
-`generate(prompt, n, schema)` with `(kind, value, usage)` as `ProcessLLM`'s child does:
-kind `ok` (the completions, failed ones included), `unsupported` (no JSON schema: ask again
-in plain text) or `fatal` (the run stops); `usage` is what the LLM's counters grew by since
-the previous answer, so the driver's totals are the cluster's. A failed load is reported by
+It makes the LLM from the backend type and options the driver sends (`llms.construct`:
+the replica's process never imports the spec's models) on its node, loads it, and answers
+`generate(prompt, n, schema)` with `(kind, value, usage)` as `ProcessLLM`'s child does: kind
+`ok` (the completions, failed ones included), `unsupported` (no JSON schema: ask again in
+plain text) or `fatal` (the run stops); `usage` is what the LLM's counters grew by since the
+previous answer, so the driver's totals are the cluster's. A failed load is reported by
 `describe` and `generate` (fatal), not by dying: Ray would not restart it.
 """
 
