@@ -1,7 +1,8 @@
 """NOTICE, a log level between INFO and WARNING: what a user wants to see by default while a
 long run works (a Batch API batch's status, a batch left running, records pushed to Argilla,
-vectors skipped) but `-q` hides and `--log-file` keeps. With no logging configured at all (the Python API, no handler anywhere),
-a notice is printed to stderr, secrets masked, so that it is not lost.
+vectors skipped) but `-q` hides and `--log-file` keeps. With no logging configured at all
+(the Python API, no handler anywhere), a notice is printed to stderr, secrets masked, so
+that it is not lost.
 """
 
 from __future__ import annotations

@@ -101,7 +101,7 @@ def _wait_http(url: str, process: subprocess.Popen, headers: dict[str, str], log
             with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=2):
                 return
         except (OSError, urllib.error.HTTPError):
-            time.sleep(0.3)  # noqa: real-wait - polling a starting server, not syncing a test
+            time.sleep(0.3)  # real wait, polling a starting server (noqa: real-wait)
     raise RuntimeError(f"{url} not ready after {START_TIMEOUT_S:.0f} s; see {log}")
 
 

@@ -90,7 +90,7 @@ def wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 120.0
             with urllib.request.urlopen(request, timeout=2):
                 return
         except OSError:
-            time.sleep(0.2)  # noqa: real-wait - polling a starting server, not syncing a test
+            time.sleep(0.2)  # real wait, polling a starting server (noqa: real-wait)
     raise RuntimeError(f"server at {url} not ready after {timeout} s")
 
 

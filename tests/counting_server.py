@@ -47,7 +47,7 @@ class CountingServer(JSONServer):
         with self.lock:
             self.counts[key] += 1
         if self.delay:
-            time.sleep(self.delay)  # noqa: real-wait - the server's service time
+            time.sleep(self.delay)  # real wait, the server's service time (noqa: real-wait)
         fmt = body.get("response_format")
         if fmt:
             texts = [judge_for(messages, fmt["json_schema"]["schema"])]

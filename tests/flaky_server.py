@@ -98,7 +98,7 @@ class FlakyServer(JSONServer):
         fault = self.plan(key, attempt, seq) or Fault()
         wait = fault.stall or (self.delay if fault.status == 200 else 0.0)
         if wait:
-            time.sleep(wait)  # noqa: real-wait - the server's service time (or a stall)
+            time.sleep(wait)  # real wait, the server's service time (or a stall) (noqa: real-wait)
         status, headers = fault.status, fault.headers
         if status == 200:
             payload = self.answer(body, key)

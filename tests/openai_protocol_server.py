@@ -136,7 +136,7 @@ class ProtocolServer(JSONServer):
             message = "Invalid schema for response_format 'answer': 'minItems' is not permitted."
             return 400, headers, _error(message, "invalid_request_error")
         if self.delay:
-            time.sleep(self.delay)  # noqa: real-wait - the server's service time
+            time.sleep(self.delay)  # real wait, the server's service time (noqa: real-wait)
         return 200, headers, self.answer(body)
 
     def answer(self, body: dict[str, Any]) -> dict[str, Any]:

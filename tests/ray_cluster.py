@@ -249,7 +249,7 @@ class RayCluster:
                 raise RuntimeError(f"ray node {watched.name} exited:\n{self.log(watched.name)}")
             if self.active_nodes() == count:
                 return
-            time.sleep(0.5)  # noqa: real-wait - polling the cluster's state, not syncing a test
+            time.sleep(0.5)  # real wait, polling the cluster's state (noqa: real-wait)
         raise RuntimeError(
             f"not {count} ray nodes alive within {STARTUP_TIMEOUT} s:\n{self.log(watched.name)}"
         )

@@ -56,7 +56,7 @@ def wait_for_saved_lines(path: Path, lines: int, process: subprocess.Popen) -> N
             raise AssertionError(f"distil exited early: {process.communicate()}")
         if path.is_file() and path.read_text().count("\n") >= lines:
             return
-        time.sleep(0.01)  # noqa: real-wait - watching another process make progress
+        time.sleep(0.01)  # real wait, watching another process make progress (noqa: real-wait)
     raise AssertionError("no progress within 60 s")
 
 

@@ -129,7 +129,7 @@ def wait_for_requests(server: CountingServer, total: int, process: subprocess.Po
         with server.lock:
             if sum(server.counts.values()) >= total:
                 return
-        time.sleep(0.01)  # noqa: real-wait - watching another process make progress
+        time.sleep(0.01)  # real wait, watching another process make progress (noqa: real-wait)
     raise AssertionError(f"fewer than {total} requests within 120 s")
 
 

@@ -285,7 +285,7 @@ def _open(path: Path) -> sqlite3.Connection:
             db.close()
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
-            time.sleep(delay)  # noqa: real-wait - another process holds the lock
+            time.sleep(delay)  # real wait, another process holds the lock (noqa: real-wait)
             delay = min(delay * 2, 0.5)
 
 
