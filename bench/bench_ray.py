@@ -23,7 +23,8 @@ warm-up) / (their difference in requests). Every run's output is checked: all ro
 every generation and rating, no failed request. Each run has an empty request cache of its
 own (DISTIL_CACHE_DIR): every request is sent. "machine busy" is the share of the machine's
 CPU time (all cores, every process: servers, Ray nodes, actors, driver, and anything else
-running) that was busy during the run.
+running) that was busy during the run. A run slower than 1.5x its configuration's median keeps
+its log (the path is printed) when the work folder is a temporary one.
 
     python bench/bench_ray.py                 # both, 3 timed runs each
     python bench/bench_ray.py --part scaling --repeat 5
@@ -37,6 +38,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -57,6 +59,7 @@ W1 = SCENARIOS["A"]
 SCALING_SLOTS = 32
 MAX_OVERHEAD = 1.2  # ray wall <= 1.2 x single-process wall
 MIN_SCALING = 1.8  # 1-node wall / 2-node wall
+SLOW = 1.5  # a run this many times its config's median wall keeps its log
 
 
 @dataclass
@@ -87,6 +90,8 @@ class Measurement:
     machine_busy: float
     requests: int
     problems: list[str]
+    #: The run's output (distil's stdout and stderr).
+    log: Path | None = None
 
 
 def pinned(urls: list[str], workers: list[str]) -> dict[str, Any]:
@@ -154,7 +159,7 @@ def run_distil(cluster: RayCluster, spec: Path, log: Path, rows: int) -> Measure
     if process.returncode == 0:
         output = Path(json.loads(spec.read_text())["output"]["path"])
         engine_wall, problems = check(output, rows)
-    return Measurement(wall, engine_wall, cpu, machine_busy, 0, problems)
+    return Measurement(wall, engine_wall, cpu, machine_busy, 0, problems, log)
 
 
 def cpu_times() -> tuple[int, int]:
@@ -237,7 +242,28 @@ def bench_configs(
                 result.warmup = m
             else:
                 result.runs.append(m)
+    keep_slow_runs(results, workdir)
     return results
+
+
+def keep_slow_runs(results: list[Result], workdir: Path) -> None:
+    """Copy the log of every run slower than SLOW x its config's median wall out of the work
+    folder (a temporary one is deleted at the end), so that a stall can be looked at."""
+    slow = [
+        m
+        for result in results
+        for m in result.runs
+        if m.log is not None and m.wall > SLOW * statistics.median(r.wall for r in result.runs)
+    ]
+    if not slow:
+        return
+    kept = Path(tempfile.gettempdir()) / f"bench-ray-slow-{time.strftime('%Y%m%d-%H%M%S')}"
+    kept.mkdir(parents=True, exist_ok=True)
+    for m in slow:
+        assert m.log is not None
+        copy = kept / f"{m.log.parent.name}-{m.log.name}"
+        shutil.copyfile(m.log, copy)
+        print(f"  slow run ({m.wall:.2f} s): its log is kept in {copy}", flush=True)
 
 
 def folder_name(config: Config) -> str:
